@@ -21,13 +21,18 @@ const NO_FILTERS = { externalTables: [], externalEnums: [] };
 
 let engineModule: Promise<typeof engineBindings> | undefined;
 
+/** @types/node for Node 20 leaves WebAssembly out; this is the one call used here. */
+declare const WebAssembly: {
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: Record<string, unknown> } }>;
+};
+
 /** Node 20 cannot import .wasm modules without a flag, so the engine's wasm is instantiated by hand. */
 function loadEngineModule(): Promise<typeof engineBindings> {
   engineModule ??= (async () => {
     const bindingsFile = createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bytes = await readFile(path.join(path.dirname(bindingsFile), 'schema_engine_bg.wasm'));
-    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': engineBindings as unknown as WebAssembly.ModuleImports });
-    engineBindings.__wbg_set_wasm(instance.exports);
+    const { instance } = await WebAssembly.instantiate(bytes, { './schema_engine_bg.js': engineBindings });
+    engineBindings.__wbg_set_wasm(instance.exports as never);
     (instance.exports.__wbindgen_start as () => void)();
     return engineBindings;
   })();

@@ -112,7 +112,7 @@ model SubAccount {
 
 /// A group of cloud accounts for chargeback and showback.
 model Family {
-  id          String         @id
+  id          String         @id @default(uuid())
   name        String         @unique
   description String?
   createdAt   DateTime       @default(now()) @map("created_at")
@@ -139,6 +139,8 @@ model IngestBatch {
   fileName           String               @map("file_name")
   checksum           String
   dataset            String
+  /// csv, csv.gz or parquet; generated for demo data.
+  sourceFormat       String               @default("csv") @map("source_format")
   /// FOCUS version detected from the file's columns.
   focusVersion       String               @map("focus_version")
   /// ACTIVE, or SUPERSEDED once a --replace ingest took over all of its rows.

@@ -105,7 +105,7 @@ const COST_AND_USAGE: ColumnSpec[] = [
   s('AllocatedResourceId', 'Conditional', true, '1.3', 'Identifier of the resource that received a share of a split-allocated charge.'),
   s('AllocatedResourceName', 'Conditional', true, '1.3', 'Display name of the resource that received a share of a split-allocated charge.'),
   j('AllocatedTags', 'Conditional', '1.3', 'Tags of the resource that received a split-allocated share, as a JSON object.'),
-  s('AvailabilityZone', 'Recommended', true, '1.0', 'Provider-assigned zone within a region where the resource runs, for fault isolation.'),
+  s('AvailabilityZone', 'Conditional', true, '1.0', 'Provider-assigned zone within a region where the resource runs, for fault isolation.'),
   d('BilledCost', 'cost', 'Mandatory', false, '1.0', 'The amount invoiced for this row, in the billing currency: the basis for reconciling with invoices.', true),
   s('BillingAccountId', 'Mandatory', false, '1.0', 'Identifier of the account that receives the invoice.'),
   s('BillingAccountName', 'Mandatory', true, '1.0', 'Display name of the billing account.'),

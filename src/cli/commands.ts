@@ -1,0 +1,171 @@
+/** What each CLI command does: thin wrappers over the services, plus terminal output. */
+import cliProgress from 'cli-progress';
+import { loadConfig } from '../config.ts';
+import { openMigratedDatabase } from '../db/bootstrap.ts';
+import { createPrismaClient } from '../db/client.ts';
+import type { DatasetId } from '../focus/columns.ts';
+import { loadDemoData, writeDemoFiles } from '../demo/load.ts';
+import { getBatch, listBatches } from '../ingest/batches.ts';
+import { IngestError } from '../ingest/errors.ts';
+import { fileSource, ingest, type IngestSummary } from '../ingest/service.ts';
+import type { ProgressCallback } from '../ingest/sources.ts';
+import { createGatewayServer, listen } from '../server/http.ts';
+
+/** Rows the embedded default is seeded with on first start. */
+const DEMO_ROWS_ON_FIRST_START = 50_000;
+const DATASETS: Record<string, DatasetId> = { 'cost-and-usage': 'CostAndUsage', 'contract-commitment': 'ContractCommitment' };
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** A progress bar on a terminal; nothing when output is piped or in CI. */
+function progressBar(label: string): { update: ProgressCallback; stop(): void } {
+  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {percentage}% | {eta_formatted} left`, stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(done, total) {
+      if (!started) bar.start(total, 0);
+      started = true;
+      bar.update(done);
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+function describeSummary(summary: IngestSummary): string[] {
+  if (summary.status === 'ALREADY_LOADED') return [`${summary.file}: already loaded as batch ${summary.batchId}; nothing changed`];
+  const rate = summary.seconds > 0 ? `, ${count(Math.round(summary.rowsLoaded / summary.seconds))} rows/s` : '';
+  const lines = [
+    `${summary.file}: loaded ${count(summary.rowsLoaded)} rows as batch ${summary.batchId} (${summary.dataset}, FOCUS ${summary.focusVersion}) in ${summary.seconds.toFixed(1)}s${rate}`,
+  ];
+  if (summary.rowsSkipped > 0) lines.push(`  skipped ${count(summary.rowsSkipped)} unusable rows`);
+  if (summary.rowsReplaced > 0) lines.push(`  replaced ${count(summary.rowsReplaced)} rows of earlier batches`);
+  const errors = summary.findings.filter((f) => f.severity === 'ERROR').length;
+  if (summary.findings.length > 0) {
+    lines.push(
+      `  conformance: ${errors} rule${errors === 1 ? '' : 's'} broken, ${summary.findings.length - errors} warning${summary.findings.length - errors === 1 ? '' : 's'}; see \`focus-gateway batches ${summary.batchId}\``,
+    );
+  } else {
+    lines.push('  conformance: no findings');
+  }
+  return lines;
+}
+
+export async function ingestCommand(files: string[], options: { dataset?: string; replace?: boolean; skipInvalid?: boolean; billingAccount?: string }): Promise<void> {
+  const { db } = await openMigratedDatabase(loadConfig().databaseUrl);
+  try {
+    for (const file of files) {
+      const bar = progressBar(file);
+      try {
+        const summary = await ingest(db, fileSource(file), {
+          dataset: options.dataset ? DATASETS[options.dataset] : undefined,
+          replace: options.replace,
+          skipInvalid: options.skipInvalid,
+          billingAccountId: options.billingAccount,
+          onProgress: bar.update,
+        });
+        bar.stop();
+        describeSummary(summary).forEach(say);
+      } catch (error) {
+        bar.stop();
+        if (!(error instanceof IngestError)) throw error;
+        process.stderr.write(`focus-gateway: ${error.toString()}\n  nothing from ${file} was loaded\n`);
+        process.exitCode = 1;
+      }
+    }
+  } finally {
+    db.close();
+  }
+}
+
+export async function batchesCommand(id: number | undefined): Promise<void> {
+  const { databaseUrl } = loadConfig();
+  (await openMigratedDatabase(databaseUrl)).db.close();
+  const prisma = createPrismaClient(databaseUrl);
+  try {
+    if (id === undefined) {
+      const batches = await listBatches(prisma);
+      if (batches.length === 0) {
+        say('no batches yet: load files with `focus-gateway ingest <files...>`');
+        return;
+      }
+      say(['id', 'status', 'dataset', 'focus', 'rows', 'skipped', 'replaced', 'findings', 'loaded at', 'file'].join('\t'));
+      for (const b of batches) {
+        say([b.id, b.status, b.dataset, b.focusVersion, b.rowsLoaded, b.rowsSkipped, b.rowsReplaced, b._count.findings, b.completedAt.toISOString(), b.fileName].join('\t'));
+      }
+      return;
+    }
+    const batch = await getBatch(prisma, id);
+    if (!batch) {
+      process.stderr.write(`focus-gateway: no batch ${id}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    say(`batch ${batch.id}: ${batch.fileName} (${batch.dataset}, FOCUS ${batch.focusVersion}), ${batch.status}`);
+    say(`  rows read ${batch.rowsRead}, loaded ${batch.rowsLoaded}, skipped ${batch.rowsSkipped}, replaced ${batch.rowsReplaced}; checksum ${batch.checksum}`);
+    if (batch.findings.length === 0) say('  conformance: no findings');
+    for (const finding of batch.findings) {
+      say(`  ${finding.severity} ${finding.ruleId} x${finding.count}: ${finding.message}`);
+      for (const example of finding.examples as { line: number | null; column: string | null; value: string | null }[]) {
+        say(`    line ${example.line ?? '-'}${example.column ? `, ${example.column}` : ''}${example.value === null ? '' : `: ${JSON.stringify(example.value)}`}`);
+      }
+    }
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+export async function migrateCommand(): Promise<void> {
+  const { db, appliedMigrations } = await openMigratedDatabase(loadConfig().databaseUrl);
+  db.close();
+  say(appliedMigrations.length === 0 ? 'database is up to date' : `applied ${appliedMigrations.join(', ')}`);
+}
+
+export async function demoCommand(options: { rows: number; seed: number; out?: string }): Promise<void> {
+  if (options.out) {
+    const written = await writeDemoFiles(options.out, options);
+    say(`wrote ${count(written.rows)} Cost and Usage rows to ${written.costFile} and the Contract Commitment rows to ${written.commitmentFile}`);
+    return;
+  }
+  const config = loadConfig();
+  const { db } = await openMigratedDatabase(config.databaseUrl);
+  const prisma = createPrismaClient(config.databaseUrl);
+  try {
+    const bar = progressBar('demo data');
+    const summaries = await loadDemoData(db, prisma, options, bar.update);
+    bar.stop();
+    summaries.flatMap(describeSummary).forEach(say);
+  } finally {
+    db.close();
+    await prisma.$disconnect();
+  }
+}
+
+export async function serveCommand(): Promise<void> {
+  const config = loadConfig();
+  const { db, appliedMigrations } = await openMigratedDatabase(config.databaseUrl);
+  if (appliedMigrations.length > 0) say(`database ${config.databaseUrl}: applied ${appliedMigrations.join(', ')}`);
+  const prisma = createPrismaClient(config.databaseUrl);
+  const isEmpty = (db.prepare('SELECT COUNT(*) AS n FROM ingest_batches').get() as { n: number }).n === 0;
+  if (config.embeddedDefault && isEmpty) {
+    say(`empty database: loading ${count(DEMO_ROWS_ON_FIRST_START)} rows of demo data (set DATABASE_URL to start without it)`);
+    const summaries = await loadDemoData(db, prisma, { rows: DEMO_ROWS_ON_FIRST_START, seed: 1 });
+    summaries.flatMap(describeSummary).forEach(say);
+  }
+  const server = createGatewayServer(db);
+  const { port, host } = await listen(server, config.port, config.host);
+  say(`FOCUS Gateway listening on http://${host}:${port} (health: /healthz; database ${config.databaseUrl})`);
+  const shutdown = () => {
+    server.close(async () => {
+      db.close();
+      await prisma.$disconnect();
+      process.exit(0);
+    });
+    server.closeAllConnections();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}

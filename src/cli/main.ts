@@ -1,0 +1,61 @@
+/** The `focus-gateway` command line: serve, migrate, ingest, batches, demo. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from '../config.ts';
+import { IngestError } from '../ingest/errors.ts';
+import { batchesCommand, demoCommand, ingestCommand, migrateCommand, serveCommand } from './commands.ts';
+
+const positiveInteger = (value: string) => {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('expected a whole number');
+  return number;
+};
+
+export function buildProgram(): Command {
+  const program = new Command('focus-gateway')
+    .description('GraphQL gateway over FinOps FOCUS 1.3 billing data')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  program
+    .command('serve')
+    .description('migrate the database and serve the API (on the embedded default, an empty database is first loaded with demo data)')
+    .action(serveCommand);
+
+  program.command('migrate').description('apply pending database migrations').action(migrateCommand);
+
+  program
+    .command('ingest')
+    .description('load FOCUS files (CSV, gzip CSV or Parquet); each file is one batch, loaded whole or not at all')
+    .argument('<files...>', 'files to load')
+    .addOption(new Option('--dataset <dataset>', 'dataset of the files (detected from the header when omitted)').choices(['cost-and-usage', 'contract-commitment']))
+    .option('--replace', 'replace earlier rows for the same billing accounts and billing periods (a restated month)')
+    .option('--skip-invalid', 'skip unusable rows (recorded as findings) instead of rejecting the file')
+    .option('--billing-account <id>', 'billing account that Contract Commitment rows belong to')
+    .action(ingestCommand);
+
+  program
+    .command('batches')
+    .description('list ingested batches, or show one batch with its conformance findings')
+    .argument('[id]', 'batch id', positiveInteger)
+    .action(batchesCommand);
+
+  program
+    .command('demo')
+    .description('generate deterministic multi-provider FOCUS 1.3 demo data and load it (or write it with --out)')
+    .option('--rows <n>', 'number of Cost and Usage rows', positiveInteger, 50_000)
+    .option('--seed <n>', 'random seed; the same seed gives the same data', positiveInteger, 1)
+    .option('--out <file.csv>', 'write CSV files instead of loading the database')
+    .action(demoCommand);
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    const message = error instanceof IngestError ? error.toString() : error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error);
+    process.stderr.write(`focus-gateway: ${message}\n`);
+    process.exitCode = 1;
+  }
+}

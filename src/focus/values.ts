@@ -1,0 +1,75 @@
+/**
+ * Parsing of FOCUS cell text into stored values, tolerant of what providers really write. Each parser either returns
+ * a value, reports that it repaired a non-conforming spelling (kept as a conformance warning), or fails with a
+ * message (the row is unusable).
+ */
+
+/** Providers write null as an empty cell or as the literal NULL (the FOCUS 1.2 examples use lower case). */
+export function isNullToken(text: string): boolean {
+  return text === '' || text === 'NULL' || text === 'null' || text === 'Null';
+}
+
+export type Parsed<T> = { ok: true; value: T; repaired?: 'number-formatting' | 'precision' } | { ok: false; error: string };
+
+const PLAIN_DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Spreadsheet-formatted money such as `$10,000.00 ` in the FOCUS 1.2 SaaS examples: symbol, thousands groups. */
+const FORMATTED_DECIMAL = /^\s*(-?)\s*[$€£¥]?\s*(-?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*$/;
+/** A double holds every decimal of up to 15 significant digits exactly enough to print it back unchanged. */
+export const MAX_EXACT_SIGNIFICANT_DIGITS = 15;
+
+function significantDigits(text: string): number {
+  const mantissa = text.replace(/^[+-]/, '').replace(/[eE].*$/, '').replace('.', '');
+  return mantissa.replace(/^0+/, '').replace(/0+$/, '').length;
+}
+
+export function parseDecimal(text: string): Parsed<number> {
+  let plain = text;
+  let repaired: 'number-formatting' | undefined;
+  if (!PLAIN_DECIMAL.test(plain)) {
+    const formatted = FORMATTED_DECIMAL.exec(text);
+    if (!formatted) return { ok: false, error: `"${text}" is not a decimal number` };
+    plain = `${formatted[1] || formatted[2]}${formatted[3].replaceAll(',', '')}${formatted[4] ?? ''}`;
+    repaired = 'number-formatting';
+  }
+  const value = Number(plain);
+  if (!Number.isFinite(value)) return { ok: false, error: `"${text}" is out of range` };
+  if (significantDigits(plain) > MAX_EXACT_SIGNIFICANT_DIGITS) return { ok: true, value, repaired: 'precision' };
+  return repaired ? { ok: true, value, repaired } : { ok: true, value };
+}
+
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+/** US month/day/year, as spreadsheets save dates (the FOCUS 1.2 SaaS examples use `4/1/25`). */
+const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{2}|\d{4})$/;
+
+/** Parses a date-time to epoch milliseconds, UTC. Without an offset the time is taken as UTC, as FOCUS requires. */
+export function parseDateTime(text: string): Parsed<number> {
+  const iso = ISO_DATE_TIME.exec(text);
+  if (iso) {
+    const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = iso;
+    let ms = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, Math.floor(Number(`0.${frac || '0'}`) * 1000));
+    if (zone && zone !== 'Z' && zone !== 'z') {
+      const sign = zone[0] === '-' ? -1 : 1;
+      const digits = zone.slice(1).replace(':', '');
+      ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0)) * 60_000;
+    }
+    const check = new Date(Date.UTC(+y, +mo - 1, +d));
+    if (check.getUTCMonth() !== +mo - 1 || +h > 24 || +mi > 59 || +s > 60) return { ok: false, error: `"${text}" is not a valid date-time` };
+    return { ok: true, value: ms };
+  }
+  const us = US_DATE.exec(text);
+  if (us) {
+    const year = us[3].length === 2 ? 2000 + Number(us[3]) : Number(us[3]);
+    const ms = Date.UTC(year, Number(us[1]) - 1, Number(us[2]));
+    if (new Date(ms).getUTCDate() !== Number(us[2])) return { ok: false, error: `"${text}" is not a valid date` };
+    return { ok: true, value: ms };
+  }
+  return { ok: false, error: `"${text}" is not a date-time (expected ISO 8601 such as 2024-09-01T00:00:00Z)` };
+}
+
+export function parseJson(text: string): Parsed<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, error: `not valid JSON (${(error as Error).message})` };
+  }
+}

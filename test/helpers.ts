@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Papa from 'papaparse';
+import { Decimal as BaseDecimal } from 'decimal.js';
+import { openMigratedDatabase } from '../src/db/bootstrap.ts';
+import type { SqliteDatabase } from '../src/db/sqlite.ts';
+
+export const FIXTURES = path.resolve(import.meta.dirname, 'fixtures');
+export const SAMPLES = path.join(FIXTURES, 'focus-sample-data');
+export const AWS_COST_SAMPLE = path.join(SAMPLES, 'community_focus-data-toolkit_1.3/aws_1_3_cost_and_usage_rows100_seed42.csv');
+export const AWS_COMMITMENT_SAMPLE = path.join(SAMPLES, 'community_focus-data-toolkit_1.3/aws_1_3_contract_commitment_rows100_seed42.csv');
+export const MULTI_PROVIDER_SAMPLE = path.join(SAMPLES, 'community_focus-data-toolkit_1.3/consolidated_multi_provider_1_3.csv');
+const Decimal = BaseDecimal.clone({ precision: 200 });
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+
+export function tempDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'focus-gateway-test-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function tempDatabase(): Promise<{ db: SqliteDatabase; url: string; dir: string; close(): void }> {
+  const { dir, remove } = tempDir();
+  const url = `file:${path.join(dir, 'focus.db')}`;
+  const { db } = await openMigratedDatabase(url);
+  return {
+    db,
+    url,
+    dir,
+    close() {
+      db.close();
+      remove();
+    },
+  };
+}
+
+/** Rows of a CSV file as objects, read by papaparse rather than the gateway's own reader. */
+export function readCsvObjects(file: string): Record<string, string>[] {
+  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  return Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true }).data;
+}
+
+/** The exact decimal sum of a column per key, computed from the file's text. */
+export function exactTotals(rows: Record<string, string>[], keyColumn: string, valueColumn: string): Map<string, string> {
+  const totals = new Map<string, BaseDecimal>();
+  for (const row of rows) {
+    const key = row[keyColumn];
+    totals.set(key, (totals.get(key) ?? new Decimal(0)).plus(row[valueColumn]));
+  }
+  return new Map([...totals].map(([key, total]) => [key, total.toFixed()]));
+}
+
+export function tableCounts(db: SqliteDatabase): Record<string, number> {
+  const tables = ['cost_records', 'contract_applications', 'commitments', 'ingest_batches', 'conformance_findings', 'billing_accounts', 'sub_accounts'];
+  return Object.fromEntries(tables.map((table) => [table, (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n]));
+}
