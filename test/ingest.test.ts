@@ -106,6 +106,7 @@ describe('files in older FOCUS versions and real-world spellings', () => {
     expect(stored).toEqual([
       { billed_cost: 10100, charge_period_start: Date.UTC(2025, 3, 1) },
       { billed_cost: 13000, charge_period_start: Date.UTC(2025, 4, 1) },
+      { billed_cost: 12700, charge_period_start: Date.UTC(2025, 5, 1) },
     ]);
     const rules = summary.findings.map((f) => f.ruleId);
     expect(rules).toContain('GW-NUMBER-FORMAT');
@@ -118,12 +119,12 @@ describe('files in older FOCUS versions and real-world spellings', () => {
   it('takes NULL and empty cells as null, CRLF, every date-time spelling, extra columns, key casings and renamed columns', async () => {
     const header = 'BillingAccountId,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,Region,ProviderName,skupriceid,x_Team,Custom Note,ContractApplied';
     const rows = [
-      'A1,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,2024-09-01 00:00:00,2024-09-01T03:00:00+02:00,1.25,NULL,us-east-1,AWS,p-1,blue,,"{""Elements"":[{""ContractID"":""C1"",""ContractCommitmentID"":""CC1"",""ContractCommitmentAppliedCost"":1.25}]}"',
-      'A1,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,2024-09-02T00:00:00.500Z,2024-09-02T01:00:00Z,0.000000000000001,2,,AWS,,,"hello, world",',
+      'A1,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,2024-09-01 00:00:00,2024-09-01T03:00:00+02:00,1.25,1.25,NULL,AWS,p-1,blue,,"{""Elements"":[{""ContractID"":""C1"",""ContractCommitmentID"":""CC1"",""ContractCommitmentAppliedCost"":1.25}]}"',
+      'A1,2024-09-01T00:00:00Z,2024-10-01T00:00:00Z,2024-09-02T00:00:00.500Z,2024-09-02T01:00:00Z,0.000000000000001,2,us-east-1,AWS,,,"hello, world",',
     ];
     const file = write('quirks.csv', `\uFEFF${header}\r\n${rows.join('\r\n')}\r\n`);
     const summary = await load(file);
-    expect(summary.focusVersion).toBe('1.0');
+    expect(summary.focusVersion).toBe('1.3');
     const stored = db
       .prepare('SELECT charge_period_start, charge_period_end, billed_cost, effective_cost, region_id, sku_price_id, service_provider_name, host_provider_name, extra_columns FROM cost_records ORDER BY id')
       .all() as Record<string, unknown>[];
@@ -131,15 +132,15 @@ describe('files in older FOCUS versions and real-world spellings', () => {
       charge_period_start: Date.UTC(2024, 8, 1),
       charge_period_end: Date.UTC(2024, 8, 1, 1),
       billed_cost: 1.25,
-      effective_cost: null,
-      region_id: 'us-east-1',
+      effective_cost: 1.25,
+      region_id: null,
       sku_price_id: 'p-1',
       service_provider_name: 'AWS',
       host_provider_name: 'AWS',
     });
     expect(JSON.parse(stored[0].extra_columns as string)).toEqual({ x_Team: 'blue' });
     expect(JSON.parse(stored[1].extra_columns as string)).toEqual({ 'Custom Note': 'hello, world' });
-    expect(stored[1]).toMatchObject({ charge_period_start: Date.UTC(2024, 8, 2, 0, 0, 0, 500), billed_cost: 1e-15, region_id: null });
+    expect(stored[1]).toMatchObject({ charge_period_start: Date.UTC(2024, 8, 2, 0, 0, 0, 500), billed_cost: 1e-15, region_id: 'us-east-1' });
     expect(db.prepare('SELECT contract_id, contract_commitment_id, applied_cost FROM contract_applications').all()).toEqual([
       { contract_id: 'C1', contract_commitment_id: 'CC1', applied_cost: 1.25 },
     ]);

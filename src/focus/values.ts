@@ -9,7 +9,9 @@ export function isNullToken(text: string): boolean {
   return text === '' || text === 'NULL' || text === 'null' || text === 'Null';
 }
 
-export type Parsed<T> = { ok: true; value: T; repaired?: 'number-formatting' | 'precision' } | { ok: false; error: string };
+/** How a parser had to interpret a value that does not follow FOCUS formats; each becomes a conformance warning. */
+export type Repair = 'number-formatting' | 'precision' | 'time-rollover';
+export type Parsed<T> = { ok: true; value: T; repaired?: Repair } | { ok: false; error: string };
 
 const PLAIN_DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** Spreadsheet-formatted money such as `$10,000.00 ` in the FOCUS 1.2 SaaS examples: symbol, thousands groups. */
@@ -53,7 +55,10 @@ export function parseDateTime(text: string): Parsed<number> {
       ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0)) * 60_000;
     }
     const check = new Date(Date.UTC(+y, +mo - 1, +d));
-    if (check.getUTCMonth() !== +mo - 1 || +h > 24 || +mi > 59 || +s > 60) return { ok: false, error: `"${text}" is not a valid date-time` };
+    if (check.getUTCMonth() !== +mo - 1) return { ok: false, error: `"${text}" is not a valid date-time` };
+    // The FOCUS 1.2 specification's own examples write `2023-02-01T30:00:00Z`: a time of day past its range is
+    // carried into the following day, as Date.UTC does, and noted.
+    if (+h > 23 || +mi > 59 || +s > 59) return { ok: true, value: ms, repaired: 'time-rollover' };
     return { ok: true, value: ms };
   }
   const us = US_DATE.exec(text);

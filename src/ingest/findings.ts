@@ -13,6 +13,10 @@ export const GATEWAY_RULES = {
     severity: 'WARNING',
     message: 'A number has more than 15 significant digits; it is stored as the nearest double and may export with fewer digits.',
   },
+  'GW-TIME-ROLLOVER': {
+    severity: 'WARNING',
+    message: 'A date-time has a time of day past its range (such as 30:00); it was carried into the following day.',
+  },
   'GW-COLUMN-NAME-CASE': { severity: 'WARNING', message: 'A column name differs from its FOCUS name only in letter case; it was mapped to the FOCUS column.' },
   'GW-LEGACY-COLUMN': { severity: 'WARNING', message: 'A column has a pre-1.0 FOCUS name; it was mapped to its FOCUS 1.3 column.' },
   'GW-DERIVED-PROVIDER': {

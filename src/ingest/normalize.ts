@@ -5,10 +5,10 @@
  */
 import { columnsOf, type DatasetId, type FocusColumn, type FocusVersion } from '../focus/columns.ts';
 import { detectFocusVersion, RENAMED_COLUMNS } from '../focus/legacy.ts';
-import { isNullToken, parseDateTime, parseDecimal, parseJson, type Parsed } from '../focus/values.ts';
+import { isNullToken, parseDateTime, parseDecimal, parseJson, type Parsed, type Repair } from '../focus/values.ts';
 import type { ParsedRow } from '../conformance/engine.ts';
 import { IngestError } from './errors.ts';
-import type { FindingCollector } from './findings.ts';
+import type { FindingCollector, GatewayRuleId } from './findings.ts';
 
 export interface NormalizedRow extends ParsedRow {
   /** Non-FOCUS columns of the row that hold a value, by their names in the file. */
@@ -68,6 +68,19 @@ export class HeaderMapping {
   }
 }
 
+const REPAIR_RULES: Record<Repair, GatewayRuleId> = {
+  'number-formatting': 'GW-NUMBER-FORMAT',
+  precision: 'GW-PRECISION',
+  'time-rollover': 'GW-TIME-ROLLOVER',
+};
+
+/**
+ * Besides the essential columns, the values without which a row cannot be attributed or totalled: whose bill it is,
+ * in which currency, and what kind of charge. Other mandatory values that are null (the FOCUS 1.2 examples leave
+ * ServiceCategory empty on purchases) leave the row usable and are reported by the conformance rules.
+ */
+const REQUIRED_WHEN_PRESENT = new Set(['BillingAccountId', 'BillingCurrency', 'ChargeCategory', 'ContractId']);
+
 const PARSERS: Record<FocusColumn['type'], ((text: string) => Parsed<unknown>) | null> = {
   string: null,
   decimal: parseDecimal,
@@ -88,7 +101,7 @@ export class RowNormalizer {
   ) {
     const { columns } = mapping;
     this.#parsers = columns.map((column) => PARSERS[column.type]);
-    this.#required = columns.map((column) => column.essential === true || (column.featureLevel === 'Mandatory' && !column.nullable));
+    this.#required = columns.map((column) => column.essential === true || REQUIRED_WHEN_PRESENT.has(column.name));
     if (mapping.dataset === 'CostAndUsage') {
       const index = (name: string) => columns.findIndex((column) => column.name === name);
       const [provider, publisher, serviceProvider, hostProvider] = ['ProviderName', 'PublisherName', 'ServiceProviderName', 'HostProviderName'].map(index);
@@ -127,9 +140,7 @@ export class RowNormalizer {
       }
       const parsed = parse(columns[index].type === 'json' ? cell : cell.trim());
       if (!parsed.ok) throw new IngestError(`${columns[index].name}: ${parsed.error}`, this.file, line, position + 1);
-      if (parsed.repaired) {
-        this.findings.record(parsed.repaired === 'precision' ? 'GW-PRECISION' : 'GW-NUMBER-FORMAT', line, columns[index].name, cell);
-      }
+      if (parsed.repaired) this.findings.record(REPAIR_RULES[parsed.repaired], line, columns[index].name, cell);
       value[index] = parsed.value;
     }
     for (const { target, sources } of this.#derivedProviders) {

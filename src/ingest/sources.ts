@@ -82,8 +82,8 @@ async function readCsv(file: string, gzipped: boolean, sink: RowSink, progress?:
           }
           line += 1 + countLineBreaks(cells);
         } catch (error) {
-          parser.abort();
           fail(error);
+          parser.abort();
         }
       },
       complete: () => {
