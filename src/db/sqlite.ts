@@ -2,8 +2,6 @@
  * The raw SQLite connection used by the hand-written SQL modules (ingest writers, aggregates). Prisma keeps its own
  * connection to the same file through the driver adapter; WAL lets readers carry on while an ingest writes.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Decimal } from 'decimal.js';
 import { sqliteFilePath } from './url.ts';
@@ -14,9 +12,7 @@ export type SqliteDatabase = Database.Database;
 export const ExactDecimal = Decimal.clone({ precision: 200 });
 
 export function openSqlite(databaseUrl: string): SqliteDatabase {
-  const file = sqliteFilePath(databaseUrl);
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
+  const db = new Database(sqliteFilePath(databaseUrl));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 15000');

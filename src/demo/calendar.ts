@@ -16,7 +16,7 @@ export interface BillingMonth {
   endHour: number;
 }
 
-export function isoSeconds(epochMs: number): string {
+function isoSeconds(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
 }
 

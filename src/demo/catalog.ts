@@ -178,15 +178,13 @@ const single = (label: string, meter: string, usdPrice: number, details: Record<
   details,
 });
 
-const lower = (random: Random, length: number) => random.chars(length, 'abcdefghijklmnopqrstuvwxyz0123456789');
-const upper = (random: Random, length: number) => random.chars(length, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
 const compact = (name: string, length: number) => name.replace(/[^a-z0-9]/g, '').slice(0, length);
 
 const arn = (service: string, c: ResourceContext, resource: string) => `arn:aws:${service}:${c.region.id}:${c.accountId}:${resource}`;
 const azureId = (c: ResourceContext, type: string, name: string) =>
   `/subscriptions/${c.accountId}/resourceGroups/rg-${c.subAccountName}/providers/${type}/${name}`;
 const gcpId = (service: string, c: ResourceContext, path: string) => `//${service}.googleapis.com/projects/${c.accountId}/${path}`;
-const ocid = (type: string, c: ResourceContext) => `ocid1.${type}.oc1.${c.region.code}.a${lower(c.random, 59)}`;
+const ocid = (type: string, c: ResourceContext) => `ocid1.${type}.oc1.${c.region.code}.a${c.random.lowerAlnum(59)}`;
 
 const named = (id: string, name: string) => ({ id, name });
 const lastSegment = (id: string) => ({ id, name: id.slice(id.lastIndexOf('/') + 1) });
@@ -199,8 +197,8 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
       key: 'vm', serviceName: 'Amazon Elastic Compute Cloud', category: 'Compute', subcategory: 'Virtual Machines', resourceType: 'Instance',
       pricingUnit: 'Hours', priceScale: 6, quantity: HOURLY, regional: true, description: 'On Demand Linux {label} Instance Hour',
       variants: [
-        vm('t3.medium', 0.0416, 2, 4), vm('m6i.large', 0.096, 2, 8), vm('m6i.xlarge', 0.192, 4, 16), vm('m6i.2xlarge', 0.384, 8, 32),
-        vm('c6i.xlarge', 0.17, 4, 8), vm('r6i.2xlarge', 0.504, 8, 64), vm('m7g.xlarge', 0.1632, 4, 16),
+        vm('m6i.large', 0.096, 2, 8), vm('m6i.xlarge', 0.192, 4, 16), vm('m6i.2xlarge', 0.384, 8, 32),
+        vm('c6i.xlarge', 0.17, 4, 8), vm('c6i.4xlarge', 0.68, 16, 32), vm('r6i.2xlarge', 0.504, 8, 64), vm('m7g.2xlarge', 0.3264, 8, 32),
         vm('g5.2xlarge', 1.212, 8, 32, 'gpu'), vm('g5.12xlarge', 5.672, 48, 192, 'gpu'), vm('m6i.4xlarge', 0.768, 16, 64, 'node'),
       ],
       resource: (c) => named(arn('ec2', c, `instance/i-0${c.random.hex(16)}`), c.baseName),
@@ -214,7 +212,7 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     objectStorage: {
       key: 'objectStorage', serviceName: 'Amazon Simple Storage Service', category: 'Storage', subcategory: 'Object Storage', resourceType: 'Bucket',
-      pricingUnit: 'GB-Months', priceScale: 4, quantity: { kind: 'storage', minGb: 500, maxGb: 250_000 }, regional: true,
+      pricingUnit: 'GB-Months', priceScale: 4, quantity: { kind: 'storage', minGb: 500, maxGb: 80_000 }, regional: true,
       description: 'S3 {label} storage',
       variants: [
         single('Standard', 'Storage', 0.023, { StorageClass: 'Standard' }),
@@ -238,14 +236,14 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     nosql: {
       key: 'nosql', serviceName: 'Amazon DynamoDB', category: 'Databases', subcategory: 'NoSQL Databases', resourceType: 'Table',
-      pricingUnit: 'Capacity Unit-Hours', priceScale: 6, quantity: { kind: 'count', min: 200, max: 4000 }, regional: true,
+      pricingUnit: 'CapacityUnit-Hours', priceScale: 8, quantity: { kind: 'count', min: 200, max: 4000 }, regional: true,
       description: 'DynamoDB provisioned {label} capacity unit hour',
       variants: [single('read', 'Read Capacity', 0.00013), single('write', 'Write Capacity', 0.00065)],
       resource: (c) => named(arn('dynamodb', c, `table/${c.baseName}`), c.baseName),
     },
     serverless: {
       key: 'serverless', serviceName: 'AWS Lambda', category: 'Compute', subcategory: 'Serverless Compute', resourceType: 'Function',
-      pricingUnit: 'GB-Seconds', priceScale: 10, quantity: { kind: 'count', min: 5000, max: 1_500_000 }, regional: true,
+      pricingUnit: 'GB-Seconds', priceScale: 10, quantity: { kind: 'count', min: 1000, max: 400_000 }, regional: true,
       description: 'Lambda {label} compute duration',
       variants: [single('x86', 'Duration', 0.0000166667, { x_Architecture: 'x86_64' }), single('arm64', 'Duration', 0.0000133334, { x_Architecture: 'arm64' })],
       resource: (c) => named(arn('lambda', c, `function:${c.baseName}`), c.baseName),
@@ -258,14 +256,14 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     cdn: {
       key: 'cdn', serviceName: 'Amazon CloudFront', category: 'Networking', subcategory: 'Content Delivery', resourceType: 'Distribution',
-      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 5, max: 3000, scale: 3 }, regional: false,
+      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 0.5, max: 120, scale: 3 }, regional: false,
       description: 'CloudFront data transfer out to {label}',
       variants: [single('North America', 'Data Transfer Out', 0.085), single('Europe', 'Data Transfer Out', 0.085)],
-      resource: (c) => named(`arn:aws:cloudfront::${c.accountId}:distribution/E${upper(c.random, 13)}`, `${c.baseName}-cdn`),
+      resource: (c) => named(`arn:aws:cloudfront::${c.accountId}:distribution/E${c.random.upperAlnum(13)}`, `${c.baseName}-cdn`),
     },
     logs: {
       key: 'logs', serviceName: 'Amazon CloudWatch', category: 'Management and Governance', subcategory: 'Observability', resourceType: 'Log Group',
-      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 0.2, max: 60, scale: 4 }, regional: true,
+      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 0.05, max: 4, scale: 4 }, regional: true,
       description: 'CloudWatch Logs {label} ingestion',
       variants: [single('standard', 'Log Ingestion', 0.5)],
       resource: (c) => named(arn('logs', c, `log-group:/acme/${c.baseName}`), `/acme/${c.baseName}`),
@@ -290,10 +288,10 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     genai: {
       key: 'genai', serviceName: 'Amazon Bedrock', category: 'AI and Machine Learning', subcategory: 'Generative AI', resourceType: 'Inference Profile',
-      pricingUnit: '1000 Tokens', priceScale: 6, quantity: { kind: 'count', min: 50, max: 20_000 }, regional: true,
+      pricingUnit: '1000 Tokens', priceScale: 6, quantity: { kind: 'count', min: 5, max: 800 }, regional: true,
       description: 'Bedrock Claude Sonnet {label} tokens',
       variants: [single('input', 'Input Tokens', 0.003), single('output', 'Output Tokens', 0.015)],
-      resource: (c) => named(arn('bedrock', c, `application-inference-profile/${lower(c.random, 12)}`), c.baseName),
+      resource: (c) => named(arn('bedrock', c, `application-inference-profile/${c.random.lowerAlnum(12)}`), c.baseName),
     },
     nat: {
       key: 'nat', serviceName: 'Amazon Virtual Private Cloud', category: 'Networking', subcategory: 'Network Connectivity', resourceType: 'NAT Gateway',
@@ -329,13 +327,13 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     dataProcessing: {
       key: 'dataProcessing', serviceName: 'AWS Glue', category: 'Analytics', subcategory: 'Data Processing', resourceType: 'Job',
-      pricingUnit: 'DPU-Hours', priceScale: 4, quantity: { kind: 'range', min: 0.5, max: 40, scale: 4 }, regional: true, description: 'Glue {label} ETL job DPU hours',
+      pricingUnit: 'DPU-Hours', priceScale: 4, quantity: { kind: 'range', min: 0.25, max: 12, scale: 4 }, regional: true, description: 'Glue {label} ETL job DPU hours',
       variants: [single('Spark', 'ETL Job', 0.44)],
       resource: (c) => named(arn('glue', c, `job/${c.baseName}`), c.baseName),
     },
     messaging: {
       key: 'messaging', serviceName: 'Amazon Simple Queue Service', category: 'Integration', subcategory: 'Messaging', resourceType: 'Queue',
-      pricingUnit: '1000000 Requests', priceScale: 4, quantity: { kind: 'range', min: 0.05, max: 25, scale: 4 }, regional: true, description: 'SQS {label} queue requests',
+      pricingUnit: '1000000 Requests', priceScale: 4, quantity: { kind: 'range', min: 0.01, max: 5, scale: 4 }, regional: true, description: 'SQS {label} queue requests',
       variants: [single('Standard', 'Requests', 0.4)],
       resource: (c) => named(`https://sqs.${c.region.id}.amazonaws.com/${c.accountId}/${c.baseName}`, c.baseName),
     },
@@ -348,7 +346,7 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     logs: {
       key: 'logs', serviceName: 'Datadog Log Management', category: 'Management and Governance', subcategory: 'Observability', resourceType: null,
-      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 5, max: 400, scale: 3 }, regional: false, description: 'Datadog Log Management {label} ingestion',
+      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 1, max: 80, scale: 3 }, regional: false, description: 'Datadog Log Management {label} ingestion',
       variants: [single('standard', 'Ingested Logs', 0.1)],
     },
   },
@@ -358,7 +356,7 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
       pricingUnit: 'Hours', priceScale: 6, quantity: HOURLY, regional: true, description: '{label} Linux virtual machine hours',
       variants: [
         vm('Standard_B2ms', 0.0832, 2, 8), vm('Standard_D2s_v5', 0.096, 2, 8), vm('Standard_D4s_v5', 0.192, 4, 16), vm('Standard_D8s_v5', 0.384, 8, 32),
-        vm('Standard_E8s_v5', 0.504, 8, 64), vm('Standard_NC6s_v3', 3.06, 6, 112, 'gpu'), vm('Standard_D16s_v5', 0.768, 16, 64, 'node'),
+        vm('Standard_E8s_v5', 0.504, 8, 64), vm('Standard_F16s_v2', 0.677, 16, 32), vm('Standard_NC6s_v3', 3.06, 6, 112, 'gpu'), vm('Standard_D16s_v5', 0.768, 16, 64, 'node'),
       ],
       resource: (c) => lastSegment(azureId(c, 'Microsoft.Compute/virtualMachines', `vm-${c.baseName}`)),
     },
@@ -370,7 +368,7 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     objectStorage: {
       key: 'objectStorage', serviceName: 'Azure Blob Storage', category: 'Storage', subcategory: 'Object Storage', resourceType: 'Storage account',
-      pricingUnit: 'GB-Months', priceScale: 4, quantity: { kind: 'storage', minGb: 500, maxGb: 150_000 }, regional: true, description: 'Blob Storage {label} LRS data stored',
+      pricingUnit: 'GB-Months', priceScale: 4, quantity: { kind: 'storage', minGb: 500, maxGb: 60_000 }, regional: true, description: 'Blob Storage {label} LRS data stored',
       variants: [single('Hot', 'Data Stored', 0.0184, { StorageClass: 'Hot' }), single('Cool', 'Data Stored', 0.01, { StorageClass: 'Cool' })],
       resource: (c) => lastSegment(azureId(c, 'Microsoft.Storage/storageAccounts', `st${compact(c.baseName, 14)}${c.random.hex(4)}`)),
     },
@@ -382,13 +380,13 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     nosql: {
       key: 'nosql', serviceName: 'Azure Cosmos DB', category: 'Databases', subcategory: 'NoSQL Databases', resourceType: 'Azure Cosmos DB account',
-      pricingUnit: '100 RU/s-Hours', priceScale: 6, quantity: { kind: 'count', min: 4, max: 200 }, regional: true, description: 'Cosmos DB {label} throughput',
+      pricingUnit: '100 RequestUnit-Hours', priceScale: 6, quantity: { kind: 'count', min: 4, max: 200 }, regional: true, description: 'Cosmos DB {label} throughput',
       variants: [single('provisioned', '100 RU/s', 0.008)],
       resource: (c) => lastSegment(azureId(c, 'Microsoft.DocumentDB/databaseAccounts', `cosmos-${c.baseName}`)),
     },
     serverless: {
       key: 'serverless', serviceName: 'Azure Functions', category: 'Compute', subcategory: 'Serverless Compute', resourceType: 'Function App',
-      pricingUnit: 'GB-Seconds', priceScale: 6, quantity: { kind: 'count', min: 10_000, max: 2_000_000 }, regional: true, description: 'Functions {label} execution time',
+      pricingUnit: 'GB-Seconds', priceScale: 10, quantity: { kind: 'count', min: 1000, max: 400_000 }, regional: true, description: 'Functions {label} execution time',
       variants: [single('Consumption', 'Execution Time', 0.000016)],
       resource: (c) => lastSegment(azureId(c, 'Microsoft.Web/sites', `func-${c.baseName}`)),
     },
@@ -400,13 +398,13 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     cdn: {
       key: 'cdn', serviceName: 'Azure Front Door', category: 'Networking', subcategory: 'Content Delivery', resourceType: 'Front Door profile',
-      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 5, max: 2500, scale: 3 }, regional: false, description: 'Front Door {label} data transfer out',
+      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 0.5, max: 120, scale: 3 }, regional: false, description: 'Front Door {label} data transfer out',
       variants: [single('Zone 1', 'Data Transfer Out', 0.083)],
       resource: (c) => lastSegment(azureId(c, 'Microsoft.Cdn/profiles', `afd-${c.baseName}`)),
     },
     logs: {
       key: 'logs', serviceName: 'Azure Monitor', category: 'Management and Governance', subcategory: 'Observability', resourceType: 'Log Analytics workspace',
-      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 0.1, max: 25, scale: 4 }, regional: true, description: 'Log Analytics {label} data ingestion',
+      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 0.02, max: 2, scale: 4 }, regional: true, description: 'Log Analytics {label} data ingestion',
       variants: [single('Analytics Logs', 'Data Ingestion', 2.3)],
       resource: (c) => lastSegment(azureId(c, 'Microsoft.OperationalInsights/workspaces', `log-${c.baseName}`)),
     },
@@ -430,7 +428,7 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     genai: {
       key: 'genai', serviceName: 'Azure OpenAI', category: 'AI and Machine Learning', subcategory: 'Generative AI', resourceType: 'Azure OpenAI',
-      pricingUnit: '1000 Tokens', priceScale: 6, quantity: { kind: 'count', min: 100, max: 40_000 }, regional: true, description: 'Azure OpenAI gpt-4o {label} tokens',
+      pricingUnit: '1000 Tokens', priceScale: 6, quantity: { kind: 'count', min: 5, max: 1000 }, regional: true, description: 'Azure OpenAI gpt-4o {label} tokens',
       variants: [single('input', 'Input Tokens', 0.0025), single('output', 'Output Tokens', 0.01)],
       resource: (c) => lastSegment(azureId(c, 'Microsoft.CognitiveServices/accounts', `oai-${c.baseName}`)),
     },
@@ -466,7 +464,7 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     dataProcessing: {
       key: 'dataProcessing', serviceName: 'Azure Databricks', category: 'Analytics', subcategory: 'Data Processing', resourceType: 'Azure Databricks Service',
-      pricingUnit: 'DBU-Hours', priceScale: 4, quantity: { kind: 'range', min: 1, max: 120, scale: 4 }, regional: true, description: 'Databricks {label} DBU hours',
+      pricingUnit: 'DBU-Hours', priceScale: 4, quantity: { kind: 'range', min: 1, max: 40, scale: 4 }, regional: true, description: 'Databricks {label} DBU hours',
       variants: [single('Premium Jobs Compute', 'DBU', 0.3)],
       resource: (c) => lastSegment(azureId(c, 'Microsoft.Databricks/workspaces', `dbw-${c.baseName}`)),
     },
@@ -483,8 +481,8 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
       pricingUnit: 'Hours', priceScale: 6, quantity: HOURLY, regional: true, description: '{label} instance running in {region}',
       variants: [
         vm('e2-standard-4', 0.134012, 4, 16), vm('n2-standard-4', 0.194236, 4, 16), vm('n2-standard-8', 0.388472, 8, 32),
-        vm('c3-standard-8', 0.41856, 8, 32), vm('n2-highmem-8', 0.524072, 8, 64), vm('a2-highgpu-1g', 3.673385, 12, 85, 'gpu'),
-        vm('n2-standard-16', 0.776944, 16, 64, 'node'),
+        vm('c3-standard-8', 0.41856, 8, 32), vm('n2-standard-16', 0.776944, 16, 64), vm('n2-highmem-8', 0.524072, 8, 64), vm('a2-highgpu-1g', 3.673385, 12, 85, 'gpu'),
+        vm('e2-standard-16', 0.536048, 16, 64, 'node'),
       ],
       resource: (c) => named(gcpId('compute', c, `zones/${c.zone}/instances/${c.baseName}`), c.baseName),
     },
@@ -496,7 +494,7 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     objectStorage: {
       key: 'objectStorage', serviceName: 'Cloud Storage', category: 'Storage', subcategory: 'Object Storage', resourceType: 'Bucket',
-      pricingUnit: 'GB-Months', priceScale: 4, quantity: { kind: 'storage', minGb: 500, maxGb: 200_000 }, regional: true, description: '{label} Storage',
+      pricingUnit: 'GB-Months', priceScale: 4, quantity: { kind: 'storage', minGb: 500, maxGb: 80_000 }, regional: true, description: '{label} Storage',
       variants: [
         single('Standard', 'Storage', 0.02, { StorageClass: 'Standard' }),
         single('Nearline', 'Storage', 0.01, { StorageClass: 'Nearline' }),
@@ -515,13 +513,13 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     nosql: {
       key: 'nosql', serviceName: 'Firestore', category: 'Databases', subcategory: 'NoSQL Databases', resourceType: 'Database',
-      pricingUnit: '100000 Requests', priceScale: 4, quantity: { kind: 'range', min: 1, max: 200, scale: 2 }, regional: true, description: 'Firestore {label}',
+      pricingUnit: '100000 Requests', priceScale: 4, quantity: { kind: 'range', min: 0.5, max: 40, scale: 2 }, regional: true, description: 'Firestore {label}',
       variants: [single('document reads', 'Read Ops', 0.03), single('document writes', 'Write Ops', 0.09)],
       resource: (c) => named(gcpId('firestore', c, `databases/${c.baseName}`), c.baseName),
     },
     serverless: {
       key: 'serverless', serviceName: 'Cloud Run', category: 'Compute', subcategory: 'Serverless Compute', resourceType: 'Service',
-      pricingUnit: 'vCPU-Seconds', priceScale: 6, quantity: { kind: 'count', min: 20_000, max: 3_000_000 }, regional: true, description: 'Cloud Run {label} CPU allocation time',
+      pricingUnit: 'Core-Seconds', priceScale: 10, quantity: { kind: 'count', min: 2000, max: 300_000 }, regional: true, description: 'Cloud Run {label} CPU allocation time',
       variants: [single('tier 1', 'CPU Allocation Time', 0.000024)],
       resource: (c) => named(gcpId('run', c, `locations/${c.region.id}/services/${c.baseName}`), c.baseName),
     },
@@ -533,13 +531,13 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     cdn: {
       key: 'cdn', serviceName: 'Cloud CDN', category: 'Networking', subcategory: 'Content Delivery', resourceType: 'Backend bucket',
-      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 5, max: 2500, scale: 3 }, regional: false, description: 'Cloud CDN {label} cache egress',
+      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 0.5, max: 120, scale: 3 }, regional: false, description: 'Cloud CDN {label} cache egress',
       variants: [single('North America', 'Cache Egress', 0.08)],
       resource: (c) => named(gcpId('compute', c, `global/backendBuckets/${c.baseName}-cdn`), `${c.baseName}-cdn`),
     },
     logs: {
       key: 'logs', serviceName: 'Cloud Logging', category: 'Management and Governance', subcategory: 'Observability', resourceType: 'Log bucket',
-      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 0.2, max: 50, scale: 4 }, regional: false, description: 'Cloud Logging {label} storage',
+      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 0.05, max: 4, scale: 4 }, regional: false, description: 'Cloud Logging {label} storage',
       variants: [single('log', 'Log Storage', 0.5)],
       resource: (c) => named(`//logging.googleapis.com/projects/${c.accountId}/locations/global/buckets/${c.baseName}`, c.baseName),
     },
@@ -551,7 +549,7 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     warehouse: {
       key: 'warehouse', serviceName: 'BigQuery', category: 'Databases', subcategory: 'Data Warehouses', resourceType: 'Dataset',
-      pricingUnit: 'TiB', priceScale: 2, quantity: { kind: 'range', min: 0.005, max: 4, scale: 6 }, regional: true, description: 'BigQuery {label} analysis',
+      pricingUnit: 'TiB', priceScale: 2, quantity: { kind: 'range', min: 0.002, max: 1.5, scale: 6 }, regional: true, description: 'BigQuery {label} analysis',
       variants: [single('on-demand', 'Analysis', 6.25)],
       resource: (c) => named(gcpId('bigquery', c, `datasets/${c.baseName.replace(/-/g, '_')}`), c.baseName.replace(/-/g, '_')),
     },
@@ -563,13 +561,13 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     genai: {
       key: 'genai', serviceName: 'Vertex AI', category: 'AI and Machine Learning', subcategory: 'AI Platforms', resourceType: 'Model',
-      pricingUnit: '1000000 Tokens', priceScale: 4, quantity: { kind: 'range', min: 0.05, max: 30, scale: 4 }, regional: true, description: 'Gemini 2.5 Pro {label} tokens',
+      pricingUnit: '1000000 Tokens', priceScale: 4, quantity: { kind: 'range', min: 0.005, max: 0.8, scale: 4 }, regional: true, description: 'Gemini 2.5 Pro {label} tokens',
       variants: [single('input', 'Input Tokens', 1.25), single('output', 'Output Tokens', 10)],
       resource: (c) => named(gcpId('aiplatform', c, `locations/${c.region.id}/publishers/google/models/gemini-2.5-pro`), 'gemini-2.5-pro'),
     },
     nat: {
       key: 'nat', serviceName: 'Cloud NAT', category: 'Networking', subcategory: 'Network Connectivity', resourceType: 'Router',
-      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 1, max: 200, scale: 3 }, regional: true, description: 'Cloud NAT {label} data processing',
+      pricingUnit: 'GB', priceScale: 4, quantity: { kind: 'range', min: 0.5, max: 60, scale: 3 }, regional: true, description: 'Cloud NAT {label} data processing',
       variants: [single('gateway', 'Data Processing', 0.045)],
       resource: (c) => named(gcpId('compute', c, `regions/${c.region.id}/routers/${c.baseName}-nat`), `${c.baseName}-nat`),
     },
@@ -593,19 +591,19 @@ export const SERVICES: Readonly<Record<ProviderKey, Partial<Record<ServiceKey, S
     },
     stream: {
       key: 'stream', serviceName: 'Dataflow', category: 'Analytics', subcategory: 'Streaming Analytics', resourceType: 'Job',
-      pricingUnit: 'vCPU-Hours', priceScale: 6, quantity: { kind: 'count', min: 4, max: 64 }, regional: true, description: 'Dataflow {label} vCPU time',
+      pricingUnit: 'Core-Hours', priceScale: 6, quantity: { kind: 'count', min: 4, max: 64 }, regional: true, description: 'Dataflow {label} vCPU time',
       variants: [single('streaming', 'Streaming vCPU', 0.069)],
       resource: (c) => named(gcpId('dataflow', c, `locations/${c.region.id}/jobs/${c.baseName}-stream`), `${c.baseName}-stream`),
     },
     dataProcessing: {
       key: 'dataProcessing', serviceName: 'Dataproc', category: 'Analytics', subcategory: 'Data Processing', resourceType: 'Cluster',
-      pricingUnit: 'vCPU-Hours', priceScale: 6, quantity: { kind: 'count', min: 16, max: 256 }, regional: true, description: 'Dataproc {label} vCPU hours',
+      pricingUnit: 'Core-Hours', priceScale: 6, quantity: { kind: 'count', min: 16, max: 256 }, regional: true, description: 'Dataproc {label} vCPU hours',
       variants: [single('standard', 'Licensing Fee', 0.01)],
       resource: (c) => named(gcpId('dataproc', c, `regions/${c.region.id}/clusters/${c.baseName}`), c.baseName),
     },
     messaging: {
       key: 'messaging', serviceName: 'Pub/Sub', category: 'Integration', subcategory: 'Messaging', resourceType: 'Topic',
-      pricingUnit: 'TiB', priceScale: 2, quantity: { kind: 'range', min: 0.001, max: 0.5, scale: 6 }, regional: false, description: 'Pub/Sub {label} message delivery',
+      pricingUnit: 'TiB', priceScale: 2, quantity: { kind: 'range', min: 0.0005, max: 0.08, scale: 6 }, regional: false, description: 'Pub/Sub {label} message delivery',
       variants: [single('basic', 'Message Delivery', 40)],
       resource: (c) => named(gcpId('pubsub', c, `topics/${c.baseName}`), c.baseName),
     },
@@ -667,6 +665,7 @@ export const PROFILES: Readonly<Record<ProfileKey, readonly ProfileEntry[]>> = {
   security: [['threat', 1], ['logs', 2], ['objectStorage', 1]],
   sandbox: [['vm', 2], ['blockStorage', 2], ['objectStorage', 1], ['serverless', 1]],
   erp: [['vm', 4], ['blockStorage', 4], ['sql', 2], ['objectStorage', 1], ['nat', 1], ['lb', 1]],
+  // "monitoring" is the Datadog subscription bought through AWS Marketplace on the AWS account running this profile.
   observability: [['logs', 2], ['objectStorage', 1], ['monitoring', 1]],
 };
 
@@ -819,9 +818,6 @@ export const BILLING_ACCOUNTS: readonly BillingAccountSpec[] = [
     ],
   },
 ];
-
-/** The Datadog subscription bought through AWS Marketplace is billed on this account and sub account. */
-export const MARKETPLACE_ACCOUNT = { billingAccountKey: 'aws-main', subAccountName: 'observability' } as const;
 
 /** Workloads that run on the shared Kubernetes clusters and receive split-allocated node costs. */
 export const WORKLOADS: readonly { namespace: string; workload: string; team: Team }[] = [

@@ -57,6 +57,14 @@ export class Random {
     return text;
   }
 
+  lowerAlnum(length: number): string {
+    return this.chars(length, 'abcdefghijklmnopqrstuvwxyz0123456789');
+  }
+
+  upperAlnum(length: number): string {
+    return this.chars(length, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
+  }
+
   hex(length: number): string {
     return this.chars(length, '0123456789abcdef');
   }
