@@ -247,3 +247,25 @@ describe('loading again', () => {
     expect(db.prepare("SELECT name FROM billing_accounts WHERE id = 'BA-3'").get()).toEqual({ name: 'Account 3' });
   });
 });
+
+describe('Parquet', () => {
+  it('loads a Parquet export with typed money, timestamp and JSON columns, totals exact', async () => {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const source = readCsvObjects(MULTI_PROVIDER_SAMPLE);
+    const money = new Set(['BilledCost', 'EffectiveCost', 'ListCost', 'ContractedCost']);
+    const times = new Set(['ChargePeriodStart', 'ChargePeriodEnd', 'BillingPeriodStart', 'BillingPeriodEnd']);
+    const columnData = Object.keys(source[0]).map((name) => {
+      if (money.has(name)) return { name, type: 'DOUBLE' as const, data: source.map((row) => Number(row[name])) };
+      if (times.has(name)) return { name, type: 'TIMESTAMP' as const, data: source.map((row) => new Date(row[name])) };
+      return { name, type: 'STRING' as const, data: source.map((row) => (row[name] === '' ? null : row[name])) };
+    });
+    const file = path.join(database.dir, 'export.parquet');
+    writeFileSync(file, Buffer.from(parquetWriteBuffer({ columnData })));
+    const summary = await load(file);
+    expect(summary.rowsLoaded).toBe(source.length);
+    expect((db.prepare('SELECT source_format FROM ingest_batches').get() as { source_format: string }).source_format).toBe('parquet');
+    expect(dbTotals('billed_cost')).toEqual(exactTotals(source, 'BillingAccountId', 'BilledCost'));
+    const first = db.prepare('SELECT charge_period_start, tags FROM cost_records ORDER BY id LIMIT 1').get();
+    expect(first).toEqual({ charge_period_start: Date.parse(source[0].ChargePeriodStart), tags: source[0].Tags });
+  });
+});
