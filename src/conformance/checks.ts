@@ -380,14 +380,25 @@ function valueLeaf(expected: unknown, equal: boolean): LeafCheck {
 }
 
 function keysStartWithLeaf(prefix: string, ignoredKeys: readonly string[], caseInsensitive: boolean): LeafCheck {
+  // Whether a key spelling is exempt, remembered per spelling: a file uses a handful of spellings over and over.
+  const exempt = new Map<string, boolean>();
   return (node) => {
     if (!isJsonObject(node)) return UNKNOWN;
     for (const key in node) {
-      if (!key.startsWith(prefix) && !isOneOf(key, ignoredKeys, caseInsensitive)) return FALSE;
+      if (key.startsWith(prefix)) continue;
+      let isExempt = exempt.get(key);
+      if (isExempt === undefined) {
+        isExempt = ignoredKeys.some((ignored) => sameKey(key, ignored, caseInsensitive));
+        if (exempt.size < MAX_REMEMBERED_KEYS) exempt.set(key, isExempt);
+      }
+      if (!isExempt) return FALSE;
     }
     return TRUE;
   };
 }
+
+/** Bounds the memory of keysStartWithLeaf on files that invent a new key on every row. */
+const MAX_REMEMBERED_KEYS = 1000;
 
 const stringFormatLeaf: LeafCheck = (node) => (typeof node === 'string' ? truth(isFocusString(node)) : UNKNOWN);
 const unitFormatLeaf: LeafCheck = (node) => (typeof node === 'string' ? truth(isFocusUnit(node)) : UNKNOWN);
@@ -441,11 +452,6 @@ function distinctParentCheck(node: RuleNode, context: CompileContext): JsonPathC
     return TRUE;
   };
   return { columnIndex: context.columnIndex(column), steps: arrayPath, leaf, caseInsensitive };
-}
-
-function isOneOf(key: string, keys: readonly string[], caseInsensitive: boolean): boolean {
-  for (let i = 0; i < keys.length; i++) if (sameKey(key, keys[i], caseInsensitive)) return true;
-  return false;
 }
 
 function sameKey(a: string, b: string, caseInsensitive: boolean): boolean {

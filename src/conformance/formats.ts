@@ -162,18 +162,24 @@ export function isJsonObjectFormat(value: unknown): boolean {
   return isJsonObject(value) && hasWellFormedArrays(value);
 }
 
-function hasWellFormedArrays(value: unknown): boolean {
+function hasWellFormedArrays(value: object): boolean {
   if (Array.isArray(value)) {
+    const elementType = jsonTypeOf(value[0]);
     for (let i = 0; i < value.length; i++) {
       const element: unknown = value[i];
-      if (element === null || jsonTypeOf(element) !== jsonTypeOf(value[0])) return false;
-      if (typeof element !== 'object' && value.indexOf(element) !== i) return false;
-      if (!hasWellFormedArrays(element)) return false;
+      if (element === null || jsonTypeOf(element) !== elementType) return false;
+      if (typeof element === 'object') {
+        if (!hasWellFormedArrays(element)) return false;
+      } else if (value.indexOf(element) !== i) {
+        return false;
+      }
     }
     return true;
   }
-  if (isJsonObject(value)) {
-    for (const key in value) if (!hasWellFormedArrays(value[key])) return false;
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const member = record[key];
+    if (typeof member === 'object' && member !== null && !hasWellFormedArrays(member)) return false;
   }
   return true;
 }
