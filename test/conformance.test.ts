@@ -227,6 +227,14 @@ describe('Cost and Usage rows', () => {
     expect(costViolations({ ServiceSubcategory: '' })).toEqual(['CAU-ServiceSubcategory-C-002-M']);
   });
 
+  it('rejects a blank string standing in for a null', () => {
+    expect(costViolations({ ChargeDescription: '  ' })).toEqual(['CAU-ChargeDescription-C-002-M']);
+  });
+
+  it('checks nothing inside a null ContractApplied', () => {
+    expect(costViolations({ ContractApplied: '' })).toEqual([]);
+  });
+
   it('reports recommendations as warnings', () => {
     expect(costViolations({ PricingUnit: 'hours', ConsumedUnit: 'Hours' })).toEqual(['CAU-PricingUnit-C-003-O']);
     expect(costChecker.rules.get('CAU-PricingUnit-C-003-O')?.severity).toBe('WARNING');

@@ -6,26 +6,10 @@
  */
 import type { RuleNode } from './model.ts';
 import { FALSE, TRUE, UNKNOWN, truth, type Truth } from './truth.ts';
-import {
-  equalsIgnoringAsciiCase,
-  evaluateJsonPath,
-  isMissing,
-  memberOf,
-  parseJsonPath,
-  type LeafCheck,
-  type PathStep,
-} from './json-path.ts';
-import {
-  isFocusCurrency,
-  isFocusDateTime,
-  isFocusNumeric,
-  isFocusString,
-  isFocusUnit,
-  isJsonObject,
-  isJsonObjectFormat,
-  isKeyValueObject,
-  isNationalCurrency,
-} from './formats.ts';
+import { compileJsonCheckFunction } from './json-checks.ts';
+import type { ArrayMembers, KeyStep } from './json-path.ts';
+import { isFocusCurrency, isFocusDateTime, isFocusNumeric, isFocusString, isFocusUnit, isNationalCurrency } from './formats.ts';
+import { itemsOf, numberArgument, stringArgument } from './arguments.ts';
 
 export type Check = (text: readonly (string | null)[], value: readonly unknown[]) => Truth;
 
@@ -36,6 +20,10 @@ export interface CompileContext {
   caseInsensitiveKeys(column: string): boolean;
   /** A check that holds when the model rule `id` holds, for CheckModelRule nodes. */
   modelRule(id: string): Check;
+  /** The shared per-row reader of the array at `keys` in a JSON column: one per column and path. */
+  arrayMembers(columnIndex: number, keys: readonly KeyStep[], caseInsensitive: boolean): ArrayMembers;
+  /** Changes before every row is checked, so that per-row caches (ArrayMembers) know when to reload. */
+  readonly rowCounter: { readonly count: number };
 }
 
 /** What TypeString compiles to: every cell the gateway reads is text, so a row cannot fail it. */
@@ -55,7 +43,7 @@ export const DATASET_WIDE_FUNCTIONS: ReadonlySet<string> = new Set(['CheckDistin
  * 1e-16 relative, and providers compute costs in decimal arithmetic, so equal values can differ in the last bits; a
  * cost that is off by a rounding to cents (1e-3 relative and more on small amounts) is still reported.
  */
-export const PRODUCT_RELATIVE_TOLERANCE = 1e-9;
+const PRODUCT_RELATIVE_TOLERANCE = 1e-9;
 
 export function compileCheck(node: RuleNode, context: CompileContext): Check {
   switch (node.CheckFunction) {
@@ -107,48 +95,11 @@ export function compileCheck(node: RuleNode, context: CompileContext): Check {
     case 'FormatUnit':
       return compileTextCheck(node, context, isFocusUnit);
     default: {
-      const jsonCheck = jsonPathCheckOf(node, context);
+      const jsonCheck = compileJsonCheckFunction(node, context);
       if (jsonCheck === undefined) throw new Error(`Unsupported CheckFunction ${String(node.CheckFunction)}`);
-      return compileJsonCheck(jsonCheck);
+      return jsonCheck;
     }
   }
-}
-
-/**
- * A rule whose Condition and Requirement both look inside the elements of the same JSON array ("AppliedCost MUST NOT
- * be null when AppliedQuantity is null") is a statement about each element, so it is checked element by element
- * rather than as "all elements meet the condition, therefore all must meet the requirement". Returns undefined when
- * the pair does not have that shape.
- */
-export function compileElementwise(condition: RuleNode, requirement: RuleNode, context: CompileContext): Check | undefined {
-  const conditionCheck = jsonPathCheckOf(condition, context);
-  const requirementCheck = jsonPathCheckOf(requirement, context);
-  if (conditionCheck === undefined || requirementCheck === undefined || conditionCheck.columnIndex !== requirementCheck.columnIndex) {
-    return undefined;
-  }
-  const { columnIndex, caseInsensitive } = requirementCheck;
-  const prefixLength = sharedArrayPrefixLength(conditionCheck.steps, requirementCheck.steps, caseInsensitive);
-  if (prefixLength === 0) return undefined;
-  const prefix = requirementCheck.steps.slice(0, prefixLength);
-  const conditionRest = conditionCheck.steps.slice(prefixLength);
-  const requirementRest = requirementCheck.steps.slice(prefixLength);
-  const eachElement: LeafCheck = (element, _present, text, value) =>
-    evaluateJsonPath(element, conditionRest, 0, conditionCheck.leaf, caseInsensitive, text, value) === TRUE
-      ? evaluateJsonPath(element, requirementRest, 0, requirementCheck.leaf, caseInsensitive, text, value)
-      : TRUE;
-  return (text, value) => (text[columnIndex] === null ? UNKNOWN : evaluateJsonPath(value[columnIndex], prefix, 0, eachElement, caseInsensitive, text, value));
-}
-
-/** The length of the longest common prefix of two paths that ends with a `[*]` step, or 0. */
-function sharedArrayPrefixLength(a: readonly PathStep[], b: readonly PathStep[], caseInsensitive: boolean): number {
-  let length = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x.kind === 'each' && y.kind === 'each') length = i + 1;
-    else if (x.kind !== 'key' || y.kind !== 'key' || !sameKey(x.key, y.key, caseInsensitive)) break;
-  }
-  return length;
 }
 
 function compileAnd(checks: readonly Check[]): Check {
@@ -282,207 +233,23 @@ function compileProductCheck(node: RuleNode, context: CompileContext): Check {
   };
 }
 
+/**
+ * Format checks remember the last value that passed: billing periods, currencies, units and categories repeat from
+ * row to row, and comparing with the last good value is cheaper than parsing it again.
+ */
 function compileTextCheck(node: RuleNode, context: CompileContext, predicate: (text: string) => boolean): Check {
   const index = context.columnIndex(stringArgument(node, 'ColumnName'));
+  let lastPassed: string | null = null;
   return (text) => {
     const cell = text[index];
-    return cell === null ? UNKNOWN : truth(predicate(cell));
-  };
-}
-
-interface JsonPathCheck {
-  readonly columnIndex: number;
-  readonly steps: readonly PathStep[];
-  readonly leaf: LeafCheck;
-  readonly caseInsensitive: boolean;
-}
-
-function compileJsonCheck({ columnIndex, steps, leaf, caseInsensitive }: JsonPathCheck): Check {
-  return (text, value) => (text[columnIndex] === null ? UNKNOWN : evaluateJsonPath(value[columnIndex], steps, 0, leaf, caseInsensitive, text, value));
-}
-
-/** The JSON checks: a column, a path into its parsed value, and the test applied to each node the path reaches. */
-function jsonPathCheckOf(node: RuleNode, context: CompileContext): JsonPathCheck | undefined {
-  const check = (columnArgument: string, path: string, leaf: (caseInsensitive: boolean) => LeafCheck): JsonPathCheck => {
-    const column = stringArgument(node, columnArgument);
-    const caseInsensitive = context.caseInsensitiveKeys(column);
-    return { columnIndex: context.columnIndex(column), steps: parseJsonPath(path), leaf: leaf(caseInsensitive), caseInsensitive };
-  };
-  const path = (): string => stringArgument(node, 'Path');
-  switch (node.CheckFunction) {
-    case 'FormatKeyValue':
-      return check('ColumnName', '$', () => keyValueLeaf);
-    case 'JSONCheckPathKeyValueFormat':
-      return check('ColumnName', path(), () => keyValueLeaf);
-    case 'FormatJSON':
-      return check('ColumnName', path(), () => jsonObjectFormatLeaf);
-    case 'JSONCheckPathType':
-      return check('ColumnName', path(), () => typeLeaf(stringArgument(node, 'ExpectedType')));
-    case 'JSONCheckPathKeyExists':
-      return check('ColumnName', path(), () => keyExistsLeaf);
-    case 'JSONCheckPathValue':
-      return check('ColumnName', path(), () => valueLeaf(node.Value, true));
-    case 'JSONCheckPathNotValue':
-      return check('ColumnName', path(), () => valueLeaf(node.Value, false));
-    case 'JSONCheckPathKeyStartsWith': {
-      const prefix = stringArgument(node, 'Prefix');
-      const ignoredKeys = stringArrayArgument(node, 'IgnoreKeys');
-      return check('ColumnName', path(), (caseInsensitive) => keysStartWithLeaf(prefix, ignoredKeys, caseInsensitive));
-    }
-    case 'JSONFormatString':
-      return check('ColumnName', path(), () => stringFormatLeaf);
-    case 'JSONCheckPathNumericFormat':
-    case 'JSONFormatNumeric':
-      return check('ColumnName', path(), () => numericFormatLeaf);
-    case 'JSONCheckPathUnitFormat':
-    case 'JSONFormatUnit':
-      return check('ColumnName', path(), () => unitFormatLeaf);
-    case 'JSONCheckPathSameValue': {
-      if (node.PathB !== null) throw new Error('JSONCheckPathSameValue is supported against a plain column (PathB null) only');
-      const other = context.columnIndex(stringArgument(node, 'ColumnBName'));
-      return check('ColumnAName', stringArgument(node, 'PathA'), () => sameAsColumnLeaf(other));
-    }
-    case 'JSONCheckPathDistinctParent':
-      return distinctParentCheck(node, context);
-    default:
-      return undefined;
-  }
-}
-
-const keyExistsLeaf: LeafCheck = (_node, present) => truth(present);
-const keyValueLeaf: LeafCheck = (node, present) => truth(present && isKeyValueObject(node));
-const jsonObjectFormatLeaf: LeafCheck = (node, present) => truth(present && isJsonObjectFormat(node));
-
-/** Scalar types leave null (and a missing key) to the nullability rules; an Array or Object must be there. */
-function typeLeaf(expectedType: string): LeafCheck {
-  switch (expectedType) {
-    case 'Array':
-      return (node, present) => truth(present && Array.isArray(node));
-    case 'Object':
-      return (node, present) => truth(present && isJsonObject(node));
-    case 'String':
-      return (node, present) => (!present || node === null ? UNKNOWN : truth(typeof node === 'string'));
-    case 'Decimal':
-      return (node, present) => (!present || node === null ? UNKNOWN : truth(isFiniteNumber(node)));
-    default:
-      throw new Error(`Unsupported JSONCheckPathType ExpectedType ${expectedType}`);
-  }
-}
-
-/** A missing key reads as null, like an absent column. */
-function valueLeaf(expected: unknown, equal: boolean): LeafCheck {
-  if (expected === null) {
-    return equal ? (node, present) => truth(!present || node === null) : (node, present) => truth(present && node !== null);
-  }
-  return equal
-    ? (node, present) => (!present || node === null ? UNKNOWN : truth(node === expected))
-    : (node, present) => (!present || node === null ? TRUE : truth(node !== expected));
-}
-
-function keysStartWithLeaf(prefix: string, ignoredKeys: readonly string[], caseInsensitive: boolean): LeafCheck {
-  // Whether a key spelling is exempt, remembered per spelling: a file uses a handful of spellings over and over.
-  const exempt = new Map<string, boolean>();
-  return (node) => {
-    if (!isJsonObject(node)) return UNKNOWN;
-    for (const key in node) {
-      if (key.startsWith(prefix)) continue;
-      let isExempt = exempt.get(key);
-      if (isExempt === undefined) {
-        isExempt = ignoredKeys.some((ignored) => sameKey(key, ignored, caseInsensitive));
-        if (exempt.size < MAX_REMEMBERED_KEYS) exempt.set(key, isExempt);
-      }
-      if (!isExempt) return FALSE;
-    }
+    if (cell === null) return UNKNOWN;
+    if (cell === lastPassed) return TRUE;
+    if (!predicate(cell)) return FALSE;
+    lastPassed = cell;
     return TRUE;
   };
-}
-
-/** Bounds the memory of keysStartWithLeaf on files that invent a new key on every row. */
-const MAX_REMEMBERED_KEYS = 1000;
-
-const stringFormatLeaf: LeafCheck = (node) => (typeof node === 'string' ? truth(isFocusString(node)) : UNKNOWN);
-const unitFormatLeaf: LeafCheck = (node) => (typeof node === 'string' ? truth(isFocusUnit(node)) : UNKNOWN);
-/** A JSON number is numeric by construction; a numeric string must be written in NumericFormat. */
-const numericFormatLeaf: LeafCheck = (node) => {
-  if (typeof node === 'number') return truth(Number.isFinite(node));
-  return typeof node === 'string' ? truth(isFocusNumeric(node)) : UNKNOWN;
-};
-
-function sameAsColumnLeaf(otherColumnIndex: number): LeafCheck {
-  return (node, present, text) => {
-    const other = text[otherColumnIndex];
-    return !present || node === null || other === null ? UNKNOWN : truth(node === other);
-  };
-}
-
-/**
- * "ContractCommitmentID MUST have one and only one parent ContractID", within one cell: elements that name the same
- * child must name the same parent. Both paths must be `<array path>[*].<key>` over the same array.
- */
-function distinctParentCheck(node: RuleNode, context: CompileContext): JsonPathCheck {
-  if (numberArgument(node, 'ExpectedCount') !== 1) throw new Error('JSONCheckPathDistinctParent is supported with ExpectedCount 1 only');
-  const column = stringArgument(node, 'ColumnName');
-  const caseInsensitive = context.caseInsensitiveKeys(column);
-  const child = parseJsonPath(stringArgument(node, 'ChildPath'));
-  const parent = parseJsonPath(stringArgument(node, 'ParentPath'));
-  const childKey = child.at(-1);
-  const parentKey = parent.at(-1);
-  const arrayPath = child.slice(0, -2);
-  if (
-    childKey?.kind !== 'key' ||
-    parentKey?.kind !== 'key' ||
-    child.at(-2)?.kind !== 'each' ||
-    sharedArrayPrefixLength(child, parent, caseInsensitive) !== child.length - 1 ||
-    parent.length !== child.length
-  ) {
-    throw new Error('JSONCheckPathDistinctParent is supported for sibling keys of the same array elements only');
-  }
-  const leaf: LeafCheck = (elements) => {
-    if (!Array.isArray(elements)) return UNKNOWN;
-    for (let i = 0; i < elements.length; i++) {
-      const childValue = memberOf(elements[i], childKey, caseInsensitive);
-      if (isMissing(childValue) || childValue === null) continue;
-      const parentValue = memberOf(elements[i], parentKey, caseInsensitive);
-      for (let j = i + 1; j < elements.length; j++) {
-        if (memberOf(elements[j], childKey, caseInsensitive) === childValue && memberOf(elements[j], parentKey, caseInsensitive) !== parentValue) {
-          return FALSE;
-        }
-      }
-    }
-    return TRUE;
-  };
-  return { columnIndex: context.columnIndex(column), steps: arrayPath, leaf, caseInsensitive };
-}
-
-function sameKey(a: string, b: string, caseInsensitive: boolean): boolean {
-  return caseInsensitive ? equalsIgnoringAsciiCase(a, b) : a === b;
 }
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
-}
-
-function itemsOf(node: RuleNode): readonly RuleNode[] {
-  if (!Array.isArray(node.Items) || node.Items.length === 0) throw new Error(`${String(node.CheckFunction)} without Items`);
-  return node.Items;
-}
-
-function stringArgument(node: RuleNode, name: string): string {
-  const argument = node[name];
-  if (typeof argument !== 'string') throw new Error(`${String(node.CheckFunction)} needs a string ${name}, got ${JSON.stringify(argument)}`);
-  return argument;
-}
-
-function numberArgument(node: RuleNode, name: string): number {
-  const argument = node[name];
-  if (typeof argument !== 'number') throw new Error(`${String(node.CheckFunction)} needs a number ${name}, got ${JSON.stringify(argument)}`);
-  return argument;
-}
-
-function stringArrayArgument(node: RuleNode, name: string): readonly string[] {
-  const argument = node[name];
-  if (!Array.isArray(argument) || !argument.every((item) => typeof item === 'string')) {
-    throw new Error(`${String(node.CheckFunction)} needs a string array ${name}`);
-  }
-  return argument;
 }

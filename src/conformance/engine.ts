@@ -18,8 +18,10 @@
  */
 import { columnsOf, type DatasetId } from '../focus/columns.ts';
 import { CASE_INSENSITIVE_KEY_COLUMNS, RULE_ERRATA } from './errata.ts';
-import { isEmptyNode, loadRequirementsModel, type ModelRule, type RuleKeyword, type RuleNode } from './model.ts';
-import { DATASET_WIDE_FUNCTIONS, alwaysHolds, compileCheck, compileElementwise, type Check, type CompileContext } from './checks.ts';
+import { loadRequirementsModel, nonEmptyNode, type ModelRule, type RuleKeyword, type RuleNode } from './model.ts';
+import { DATASET_WIDE_FUNCTIONS, alwaysHolds, compileCheck, type Check, type CompileContext } from './checks.ts';
+import { compileElementwise } from './json-checks.ts';
+import { ArrayMembers } from './json-path.ts';
 import { FALSE, TRUE } from './truth.ts';
 
 export interface ParsedRow {
@@ -73,7 +75,8 @@ interface SelectedRule {
 }
 
 interface DatasetRules {
-  readonly presence: readonly (SelectedRule & { readonly info: RuleInfo & { readonly column: string } })[];
+  /** The ColumnPresent rules, each about one column. */
+  readonly presence: readonly (RuleInfo & { readonly column: string })[];
   readonly row: readonly SelectedRule[];
 }
 
@@ -84,6 +87,8 @@ export function compileConformance(dataset: DatasetId, present: ReadonlySet<stri
   const indexOfColumn = new Map(catalog.map((column, index) => [column.name, index]));
   const { presence, row } = datasetRules(dataset);
 
+  const rowCounter = { count: 0 };
+  const arrayMembers = new Map<string, ArrayMembers>();
   const context: CompileContext = {
     columnIndex(column) {
       const index = indexOfColumn.get(column);
@@ -92,9 +97,19 @@ export function compileConformance(dataset: DatasetId, present: ReadonlySet<stri
     },
     caseInsensitiveKeys: (column) => CASE_INSENSITIVE_KEY_COLUMNS.has(column),
     modelRule: (id) => compileRuleHolds(id, context),
+    arrayMembers(columnIndex, keys, caseInsensitive) {
+      const key = [columnIndex, ...keys.map((step) => step.key)].join('.');
+      let members = arrayMembers.get(key);
+      if (members === undefined) {
+        members = new ArrayMembers(keys, caseInsensitive);
+        arrayMembers.set(key, members);
+      }
+      return members;
+    },
+    rowCounter,
   };
 
-  const rules = new Map<string, RuleInfo>(presence.map((rule) => [rule.info.id, rule.info]));
+  const rules = new Map<string, RuleInfo>(presence.map((rule) => [rule.id, rule]));
   // Rules that share a condition (everything under "When ContractApplied is not null", say) form one group, whose
   // condition is evaluated once per row; within a group, rules with the same requirement share one evaluation.
   const groups = new Map<string, { condition: Check | null; requirements: Map<string, RequirementCheck> }>();
@@ -127,9 +142,10 @@ export function compileConformance(dataset: DatasetId, present: ReadonlySet<stri
   return {
     rules,
     checkColumns(presentColumns) {
-      return presence.filter((rule) => !presentColumns.has(rule.info.column)).map((rule) => rule.info.id);
+      return presence.filter((rule) => !presentColumns.has(rule.column)).map((rule) => rule.id);
     },
     checkRow({ text, value }, report) {
+      rowCounter.count++;
       for (let g = 0; g < rowGroups.length; g++) {
         const { condition, requirements } = rowGroups[g];
         if (condition !== null && condition(text, value) !== TRUE) continue;
@@ -158,10 +174,10 @@ interface RuleGroup {
 function compileRuleHolds(id: string, context: CompileContext): Check {
   const rule = modelRule(id);
   const requirement = requirementOf(id, rule);
-  if (isEmptyNode(requirement)) throw new Error(`CheckModelRule ${id}: the rule has no machine-readable requirement`);
+  if (requirement === null) throw new Error(`CheckModelRule ${id}: the rule has no machine-readable requirement`);
   const check = compileCheck(requirement, context);
   const condition = conditionOf(id, rule);
-  if (isEmptyNode(condition)) return check;
+  if (condition === null) return check;
   const applies = compileCheck(condition, context);
   return (text, value) => (applies(text, value) === TRUE ? check(text, value) : TRUE);
 }
@@ -177,7 +193,7 @@ function datasetRules(dataset: DatasetId): DatasetRules {
 
 function selectRules(dataset: DatasetId): DatasetRules {
   const catalogNames = new Set(columnsOf(dataset).map((column) => column.name));
-  const presence: DatasetRules['presence'][number][] = [];
+  const presence: (RuleInfo & { readonly column: string })[] = [];
   const row: SelectedRule[] = [];
   for (const [id, rule] of loadRequirementsModel().rules) {
     const severity = SEVERITY_OF_KEYWORD[rule.ValidationCriteria.Keyword];
@@ -193,22 +209,23 @@ function selectRules(dataset: DatasetId): DatasetRules {
       continue;
     }
     const requirement = requirementOf(id, rule);
-    if (isEmptyNode(requirement)) throw new Error(`FOCUS requirements model: Static rule ${id} has no Requirement`);
+    if (requirement === null) throw new Error(`FOCUS requirements model: Static rule ${id} has no Requirement`);
     const functions = checkFunctionsOf(requirement);
     if (functions.some((name) => DATASET_WIDE_FUNCTIONS.has(name))) continue;
 
     const condition = conditionOf(id, rule);
     const inheritedConditions = ancestorConditions(id);
-    const columns = new Set([requirement, condition, ...inheritedConditions].flatMap((node) => columnsOfNode(node)));
+    // The column a finding is filed under: the rule's entity, or for object rules (ContractAppliedObject) the JSON column.
     const column = catalogNames.has(rule.EntityId) ? rule.EntityId : (columnsOfNode(requirement).find((name) => catalogNames.has(name)) ?? null);
     const info: RuleInfo = { id, severity, message: rule.ValidationCriteria.MustSatisfy, column };
 
     if (functions.includes('ColumnPresent')) {
       if (requirement.CheckFunction !== 'ColumnPresent' || column === null || condition !== null || inheritedConditions.length > 0) {
-        throw new Error(`FOCUS requirements model: ${id} mixes ColumnPresent with row checks`);
+        throw new Error(`FOCUS requirements model: ${id} mixes ColumnPresent with other checks`);
       }
-      presence.push({ info: { ...info, column }, requirement, condition, inheritedConditions, columns });
+      presence.push({ ...info, column });
     } else {
+      const columns = new Set([requirement, condition, ...inheritedConditions].flatMap((node) => columnsOfNode(node)));
       row.push({ info, requirement, condition, inheritedConditions, columns });
     }
   }
@@ -221,14 +238,15 @@ function modelRule(id: string): ModelRule {
   return rule;
 }
 
+/** The rule's Requirement with errata applied; null when it has none. */
 function requirementOf(id: string, rule: ModelRule): RuleNode | null {
-  return RULE_ERRATA.get(id)?.requirement ?? rule.ValidationCriteria.Requirement;
+  return nonEmptyNode(RULE_ERRATA.get(id)?.requirement ?? rule.ValidationCriteria.Requirement);
 }
 
 /** The rule's own Condition with errata applied; null when it has none. */
 function conditionOf(id: string, rule: ModelRule): RuleNode | null {
-  const condition = RULE_ERRATA.get(id)?.condition ?? rule.ValidationCriteria.Condition;
-  if (isEmptyNode(condition)) return null;
+  const condition = nonEmptyNode(RULE_ERRATA.get(id)?.condition ?? rule.ValidationCriteria.Condition);
+  if (condition === null) return null;
   // A non-empty Condition without a CheckFunction is malformed, not "no condition"; it needs an erratum.
   if (condition.CheckFunction === undefined) throw new Error(`FOCUS requirements model: ${id} has a Condition without a CheckFunction`);
   return condition;
@@ -250,7 +268,7 @@ function checkFunctionsOf(node: RuleNode): string[] {
 
 /** The columns a tree mentions, following CheckModelRule references. */
 function columnsOfNode(node: RuleNode | null): string[] {
-  if (isEmptyNode(node)) return [];
+  if (node === null) return [];
   if (node.CheckFunction === 'CheckModelRule') {
     const id = String(node.ModelRuleId);
     const rule = modelRule(id);

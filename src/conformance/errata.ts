@@ -121,14 +121,14 @@ export const RULE_ERRATA: ReadonlyMap<string, RuleErratum> = new Map<string, Rul
   [
     'CAU-ContractAppliedObject-O-010-M',
     {
-      reason: 'IgnoreKeys omits ContractId, a FOCUS-defined property (O-018-M), so every element would need an x_ prefix on it.',
+      reason: 'IgnoreKeys omits ContractId, a FOCUS-defined property (O-018-M), which would then be reported as a custom key without the x_ prefix.',
       requirement: contractAppliedKeysPrefixed,
     },
   ],
   [
     'CAU-ContractAppliedObject-O-017-C',
     {
-      reason: 'IgnoreKeys omits ContractId, a FOCUS-defined property (O-018-M), so every element would need an x_ prefix on it.',
+      reason: 'IgnoreKeys omits ContractId, a FOCUS-defined property (O-018-M), which would then be reported as a custom key without the x_ prefix.',
       requirement: contractAppliedKeysPrefixed,
     },
   ],

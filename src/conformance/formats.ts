@@ -1,7 +1,7 @@
 /**
  * Value formats of the FOCUS attributes (DateTimeFormat, NumericFormat, CurrencyFormat, UnitFormat, StringHandling,
- * KeyValueFormat, JsonObjectFormat), as predicates over raw cell text or parsed JSON. They run for every cell of every
- * row, so they scan characters instead of allocating match arrays.
+ * KeyValueFormat, JsonObjectFormat), as predicates over raw cell text or parsed JSON. The ones that see every
+ * date-time and decimal cell scan characters by hand rather than run regular expressions.
  */
 
 /** ISO 8601 extended format in UTC with seconds and no fraction, `YYYY-MM-DDTHH:mm:ssZ` (DateTimeFormat-A-003-M). */
@@ -39,10 +39,34 @@ function daysInMonth(year: number, month: number): number {
  * NumericFormat: an integer, a decimal or E notation (`mEn`); a sign only for negative values and negative exponents
  * (A-006, A-010); no thousands separators, currency symbols, units or surrounding spaces (A-007 to A-009).
  */
-const NUMERIC_FORMAT = /^-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE]-?\d+)?$/;
-
 export function isFocusNumeric(text: string): boolean {
-  return NUMERIC_FORMAT.test(text);
+  // The grammar -?(\d+(\.\d+)?|\.\d+)([eE]-?\d+)?, scanned by hand: it runs for every decimal cell of every row.
+  let i = text.charCodeAt(0) === 45 ? 1 : 0; // '-'
+  const integerStart = i;
+  i = skipDigits(text, i);
+  const integerDigits = i - integerStart;
+  if (text.charCodeAt(i) === 46) {
+    // '.'
+    const fractionStart = i + 1;
+    i = skipDigits(text, fractionStart);
+    if (i === fractionStart) return false;
+  } else if (integerDigits === 0) {
+    return false;
+  }
+  if (i < text.length && (text.charCodeAt(i) | 0x20) === 101) {
+    // 'e' or 'E'
+    i += text.charCodeAt(i + 1) === 45 ? 2 : 1;
+    const exponentStart = i;
+    i = skipDigits(text, exponentStart);
+    if (i === exponentStart) return false;
+  }
+  return i === text.length;
+}
+
+function skipDigits(text: string, start: number): number {
+  let i = start;
+  while (i < text.length && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+  return i;
 }
 
 /**
@@ -62,7 +86,7 @@ export function isFocusString(text: string): boolean {
  * (XAU...), bond-market units, the SDR and the testing codes are left out: none is a national currency a bill is
  * issued in. ANG/XCG, SLL/SLE and ZWL/ZWG are both kept so that data from the changeover periods passes.
  */
-export const ISO_4217_CURRENCY_CODES: ReadonlySet<string> = new Set(
+const ISO_4217_CURRENCY_CODES: ReadonlySet<string> = new Set(
   (
     'AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF ' +
     'CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG ' +

@@ -43,11 +43,11 @@ export interface RequirementsModel {
   readonly parents: ReadonlyMap<string, readonly string[]>;
 }
 
-export const MODEL_DIRECTORY = fileURLToPath(new URL('../../vendor/focus-requirements-model-1.3/', import.meta.url));
+const MODEL_DIRECTORY = fileURLToPath(new URL('../../vendor/focus-requirements-model-1.3/', import.meta.url));
 
-/** True for `{}` and null, the model's two spellings of "no check here". */
-export function isEmptyNode(node: RuleNode | null): node is null {
-  return node === null || Object.keys(node).length === 0;
+/** The node, or null for `{}`: the model writes "no check here" both ways. */
+export function nonEmptyNode(node: RuleNode | null): RuleNode | null {
+  return node === null || Object.keys(node).length === 0 ? null : node;
 }
 
 let cachedModel: RequirementsModel | undefined;
@@ -85,8 +85,9 @@ function readModel(): RequirementsModel {
 }
 
 /** Rule ids named by the CheckModelRule nodes of a tree. */
-export function referencedRuleIds(node: RuleNode | null): string[] {
-  if (isEmptyNode(node)) return [];
-  if (node.CheckFunction === 'CheckModelRule') return [String(node.ModelRuleId)];
-  return (node.Items ?? []).flatMap(referencedRuleIds);
+function referencedRuleIds(node: RuleNode | null): string[] {
+  const tree = nonEmptyNode(node);
+  if (tree === null) return [];
+  if (tree.CheckFunction === 'CheckModelRule') return [String(tree.ModelRuleId)];
+  return (tree.Items ?? []).flatMap(referencedRuleIds);
 }
