@@ -219,3 +219,10 @@ export const FOCUS_VERSION: FocusVersion = '1.3';
 export function columnsOf(dataset: DatasetId): readonly FocusColumn[] {
   return dataset === 'CostAndUsage' ? COST_AND_USAGE_COLUMNS : CONTRACT_COMMITMENT_COLUMNS;
 }
+
+/** Position of a column in its dataset's catalog order (the order of parsed rows); throws on a name not in FOCUS. */
+export function columnIndex(dataset: DatasetId, name: string): number {
+  const index = columnsOf(dataset).findIndex((column) => column.name === name);
+  if (index === -1) throw new Error(`${name} is not a FOCUS ${dataset} column`);
+  return index;
+}

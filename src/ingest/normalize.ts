@@ -3,7 +3,7 @@
  * case, or from older FOCUS versions), parses each value, fills the 1.3 provider columns a pre-1.3 file lacks, and
  * decides which rows are unusable. Everything a row breaks without becoming unusable goes to the findings.
  */
-import { columnsOf, type DatasetId, type FocusColumn, type FocusVersion } from '../focus/columns.ts';
+import { columnIndex, columnsOf, type DatasetId, type FocusColumn, type FocusVersion } from '../focus/columns.ts';
 import { detectFocusVersion, RENAMED_COLUMNS } from '../focus/legacy.ts';
 import { isNullToken, parseDateTime, parseDecimal, parseJson, type Parsed, type Repair } from '../focus/values.ts';
 import type { ParsedRow } from '../conformance/engine.ts';
@@ -103,8 +103,9 @@ export class RowNormalizer {
     this.#parsers = columns.map((column) => PARSERS[column.type]);
     this.#required = columns.map((column) => column.essential === true || REQUIRED_WHEN_PRESENT.has(column.name));
     if (mapping.dataset === 'CostAndUsage') {
-      const index = (name: string) => columns.findIndex((column) => column.name === name);
-      const [provider, publisher, serviceProvider, hostProvider] = ['ProviderName', 'PublisherName', 'ServiceProviderName', 'HostProviderName'].map(index);
+      const [provider, publisher, serviceProvider, hostProvider] = ['ProviderName', 'PublisherName', 'ServiceProviderName', 'HostProviderName'].map((name) =>
+        columnIndex('CostAndUsage', name),
+      );
       // FOCUS 1.3 replaced ProviderName with ServiceProviderName; a host provider equals the service provider unless
       // the data says otherwise.
       if (!mapping.present.has('ServiceProviderName')) this.#derivedProviders.push({ target: serviceProvider, sources: [provider, publisher] });

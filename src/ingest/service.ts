@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { compileConformance } from '../conformance/engine.ts';
-import { COST_AND_USAGE_COLUMNS, type DatasetId } from '../focus/columns.ts';
+import { columnIndex, type DatasetId } from '../focus/columns.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
 import { IngestError } from './errors.ts';
 import { FindingCollector, type Finding } from './findings.ts';
@@ -70,8 +70,8 @@ function detectDataset(names: readonly string[]): DatasetId {
   return lower.has('contractcommitmentid') && !lower.has('chargeperiodstart') ? 'ContractCommitment' : 'CostAndUsage';
 }
 
-const BILLING_PERIOD_START = COST_AND_USAGE_COLUMNS.findIndex((column) => column.name === 'BillingPeriodStart');
-const BILLING_PERIOD_END = COST_AND_USAGE_COLUMNS.findIndex((column) => column.name === 'BillingPeriodEnd');
+const BILLING_PERIOD_START = columnIndex('CostAndUsage', 'BillingPeriodStart');
+const BILLING_PERIOD_END = columnIndex('CostAndUsage', 'BillingPeriodEnd');
 
 /** Page cache during a load, in KiB as SQLite's negative cache_size takes it: 128 MB. */
 const INGEST_CACHE_KIB = -131_072;

@@ -3,7 +3,7 @@
  * magnitude slower at these volumes), batch bookkeeping, replacement of restated billing periods, and the account
  * tables. Every method runs inside the caller's transaction.
  */
-import { COST_AND_USAGE_COLUMNS, CONTRACT_COMMITMENT_COLUMNS, type DatasetId, type FocusColumn } from '../focus/columns.ts';
+import { COST_AND_USAGE_COLUMNS, CONTRACT_COMMITMENT_COLUMNS, columnIndex, type DatasetId, type FocusColumn } from '../focus/columns.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
 import type { Finding } from './findings.ts';
 import type { NormalizedRow } from './normalize.ts';
@@ -64,11 +64,27 @@ function contractApplications(applied: unknown): { contractId: string | null; co
   return out;
 }
 
+/** Positions of the columns the store reads from every row, looked up once. */
+const COST = Object.fromEntries(
+  [
+    'ContractApplied',
+    'BillingAccountId',
+    'BillingAccountName',
+    'BillingAccountType',
+    'ServiceProviderName',
+    'SubAccountId',
+    'SubAccountName',
+    'SubAccountType',
+    'BillingPeriodStart',
+  ].map((name) => [name, columnIndex('CostAndUsage', name)]),
+);
+const CONTRACT_COMMITMENT_ID = columnIndex('ContractCommitment', 'ContractCommitmentId');
+
 export class IngestStore {
   readonly #insertCost;
   readonly #insertApplication;
   readonly #upsertCommitment;
-  readonly #costIndex = new Map(COST_AND_USAGE_COLUMNS.map((column, index) => [column.name, index]));
+  readonly #commitmentExists;
   readonly #accounts = new Map<string, { name: unknown; type: unknown; provider: unknown }>();
   readonly #subAccounts = new Map<string, { name: unknown; type: unknown; billingAccountId: unknown }>();
   /** Billing account and billing period pairs the batch holds, for --replace. */
@@ -76,6 +92,7 @@ export class IngestStore {
 
   constructor(private readonly db: SqliteDatabase) {
     this.#insertCost = insertStatement(db, 'cost_records', COST_AND_USAGE_COLUMNS, ['batch_id', 'extra_columns']);
+    this.#commitmentExists = db.prepare('SELECT 1 FROM commitments WHERE contract_commitment_id = ?');
     this.#insertApplication = db.prepare(
       'INSERT INTO contract_applications (cost_record_id, contract_id, contract_commitment_id, applied_cost, applied_quantity, applied_unit) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -109,7 +126,7 @@ export class IngestStore {
     const values: (string | number | null)[] = [batchId, row.extra === null ? null : JSON.stringify(row.extra)];
     COST_AND_USAGE_COLUMNS.forEach((column, index) => values.push(toStored(column, row, index)));
     const id = this.#insertCost.run(values).lastInsertRowid;
-    const at = (name: string) => row.value[this.#costIndex.get(name)!];
+    const at = (name: keyof typeof COST) => row.value[COST[name]];
     for (const application of contractApplications(at('ContractApplied'))) {
       this.#insertApplication.run(id, application.contractId, application.commitmentId, application.cost, application.quantity, application.unit);
     }
@@ -122,7 +139,7 @@ export class IngestStore {
   }
 
   insertCommitment(batchId: number, row: NormalizedRow, billingAccountId: string | null): 'inserted' | 'updated' {
-    const exists = this.db.prepare('SELECT 1 FROM commitments WHERE contract_commitment_id = ?').get(row.value[CONTRACT_COMMITMENT_COLUMNS.findIndex((c) => c.name === 'ContractCommitmentId')]);
+    const exists = this.#commitmentExists.get(row.value[CONTRACT_COMMITMENT_ID]);
     const values: (string | number | null)[] = [batchId, row.extra === null ? null : JSON.stringify(row.extra), billingAccountId];
     CONTRACT_COMMITMENT_COLUMNS.forEach((column, index) => values.push(toStored(column, row, index)));
     this.#upsertCommitment.run(values);
