@@ -4,6 +4,8 @@ import path from 'node:path';
 import Papa from 'papaparse';
 import { Decimal as BaseDecimal } from 'decimal.js';
 import { openMigratedDatabase } from '../src/db/bootstrap.ts';
+import { createPrismaClient } from '../src/db/client.ts';
+import { createGatewayServer, listen } from '../src/server/http.ts';
 import type { SqliteDatabase } from '../src/db/sqlite.ts';
 
 export const FIXTURES = path.resolve(import.meta.dirname, 'fixtures');
@@ -53,4 +55,36 @@ export function exactTotals(rows: Record<string, string>[], keyColumn: string, v
 export function tableCounts(db: SqliteDatabase): Record<string, number> {
   const tables = ['cost_records', 'contract_applications', 'commitments', 'ingest_batches', 'conformance_findings', 'billing_accounts', 'sub_accounts'];
   return Object.fromEntries(tables.map((table) => [table, (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n]));
+}
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+}
+
+/** A real gateway HTTP server on a free port over the given database, with a small GraphQL client. */
+export async function startGateway(db: SqliteDatabase, databaseUrl: string) {
+  const prisma = createPrismaClient(databaseUrl);
+  const server = createGatewayServer({ db, prisma });
+  const { port } = await listen(server, 0, '127.0.0.1');
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    baseUrl,
+    prisma,
+    async graphql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
+      const response = await fetch(`${baseUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResponse<T>;
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await prisma.$disconnect();
+    },
+  };
 }

@@ -155,9 +155,9 @@ export async function serveCommand(): Promise<void> {
     const summaries = await loadDemoData(db, prisma, { rows: DEMO_ROWS_ON_FIRST_START, seed: 1 });
     summaries.flatMap(describeSummary).forEach(say);
   }
-  const server = createGatewayServer(db);
+  const server = createGatewayServer({ db, prisma });
   const { port, host } = await listen(server, config.port, config.host);
-  say(`FOCUS Gateway listening on http://${host}:${port} (health: /healthz; database ${config.databaseUrl})`);
+  say(`FOCUS Gateway listening on http://${host}:${port} (GraphQL: /graphql; health: /healthz; database ${config.databaseUrl})`);
   const shutdown = () => {
     server.close(async () => {
       db.close();

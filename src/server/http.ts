@@ -1,10 +1,31 @@
-/** The HTTP server. For now it answers the health check; the GraphQL API mounts here next. */
+/** The HTTP server: the health check, and the GraphQL API (yoga) at /graphql with GraphiQL in the browser. */
 import { createServer, type Server } from 'node:http';
-import type { SqliteDatabase } from '../db/sqlite.ts';
+import { createYoga } from 'graphql-yoga';
+import { createContext, type GatewayServices } from '../graphql/context.ts';
+import { schema } from '../graphql/schema.ts';
 
-export function createGatewayServer(db: SqliteDatabase): Server {
+export const GRAPHQL_PATH = '/graphql';
+
+export function createGraphQLHandler(services: GatewayServices) {
+  return createYoga({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    // A new context per request: loaders batch within one operation and never serve another request's rows.
+    context: () => createContext(services, null),
+    graphiql: { title: 'FOCUS Gateway' },
+    logging: false,
+  });
+}
+
+export function createGatewayServer(services: GatewayServices): Server {
+  const { db } = services;
+  const graphql = createGraphQLHandler(services);
   return createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname === GRAPHQL_PATH) {
+      void graphql(request, response);
+      return;
+    }
     if (url.pathname === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {
       let body: { status: string; database: string };
       try {

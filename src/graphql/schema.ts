@@ -1,0 +1,15 @@
+/** The whole schema: the root types, then every domain module's types and fields. */
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { FOCUS_VERSION } from '../focus/columns.ts';
+import { builder } from './builder.ts';
+
+builder.queryType({ description: 'FinOps FOCUS 1.3 billing data: cost rows, commitments, accounts, families and aggregates.' });
+
+builder.queryField('focusVersion', (t) => t.string({ description: 'The FOCUS version this gateway serves.', resolve: () => FOCUS_VERSION }));
+
+export const schema = builder.toSchema();
+
+/** The SDL committed as schema.graphql; sorted so that module import order does not reorder the file. */
+export function printGatewaySchema(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}
