@@ -2,6 +2,11 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { FOCUS_VERSION } from '../focus/columns.ts';
 import { builder } from './builder.ts';
+import './cost-records.ts';
+import './billing-accounts.ts';
+import './families.ts';
+import './commitments.ts';
+import './metadata.ts';
 
 builder.queryType({ description: 'FinOps FOCUS 1.3 billing data: cost rows, commitments, accounts, families and aggregates.' });
 

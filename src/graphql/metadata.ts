@@ -1,0 +1,1 @@
+// Implemented next (issue 3).
