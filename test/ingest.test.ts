@@ -212,6 +212,53 @@ describe('bad input is rejected whole, with its place in the file', () => {
   });
 });
 
+describe('large files, parsed in a worker thread', () => {
+  // A threshold of 0 sends even the small samples through the worker, as multi-megabyte exports go.
+  const inWorker = { workerThresholdBytes: 0 };
+  const header = readFileSync(AWS_COST_SAMPLE, 'utf8').split('\n')[0];
+  const goodRows = readFileSync(AWS_COST_SAMPLE, 'utf8').split('\n').slice(1, 4);
+
+  it('loads exactly what the single-threaded path loads', async () => {
+    const summary = await load(AWS_COST_SAMPLE, inWorker);
+    expect(summary).toMatchObject({ status: 'LOADED', rowsRead: 100, rowsLoaded: 100 });
+    const rows = () => db.prepare('SELECT * FROM cost_records ORDER BY id').all().map((row) => ({ ...(row as object), id: 0, batch_id: 0 }));
+    const applications = () => db.prepare('SELECT contract_id, contract_commitment_id, applied_cost, applied_quantity, applied_unit FROM contract_applications ORDER BY id').all();
+    const viaWorker = { rows: rows(), applications: applications(), counts: tableCounts(db) };
+    const checksum = (db.prepare('SELECT checksum FROM ingest_batches').get() as { checksum: string }).checksum;
+
+    const again = await tempDatabase();
+    try {
+      await ingest(again.db, fileSource(AWS_COST_SAMPLE));
+      const previous = db;
+      db = again.db;
+      expect({ rows: rows(), applications: applications(), counts: tableCounts(db) }).toEqual(viaWorker);
+      expect((db.prepare('SELECT checksum FROM ingest_batches').get() as { checksum: string }).checksum).toBe(checksum);
+      db = previous;
+    } finally {
+      again.close();
+    }
+    expect((await load(AWS_COST_SAMPLE, inWorker)).status).toBe('ALREADY_LOADED');
+    expect(tableCounts(db)).toEqual(viaWorker.counts);
+  });
+
+  it('reports a broken row with its line and column and leaves nothing behind', async () => {
+    const broken = goodRows[2].replace(/^((?:[^,]*,){20})[^,]*/, '$1twelve dollars');
+    const error = await expectFailure(load(write('broken.csv', [header, goodRows[0], goodRows[1], broken].join('\n')), inWorker));
+    expect([error.line, error.column]).toEqual([4, header.split(',').indexOf('BilledCost') + 1]);
+    expect(tableCounts(db).cost_records).toBe(0);
+    expect(tableCounts(db).ingest_batches).toBe(0);
+  });
+
+  it('skips unusable rows with --skip-invalid and loads Contract Commitment files', async () => {
+    const broken = goodRows[1].replace(/^((?:[^,]*,){20})[^,]*/, '$1x');
+    const summary = await load(write('s.csv', [header, goodRows[0], broken, goodRows[2]].join('\n')), { ...inWorker, skipInvalid: true });
+    expect([summary.rowsRead, summary.rowsLoaded, summary.rowsSkipped]).toEqual([3, 2, 1]);
+    expect(summary.findings.find((f) => f.ruleId === 'GW-ROW-SKIPPED')?.examples[0]).toMatchObject({ line: 3, column: 'BilledCost' });
+    const commitments = await load(AWS_COMMITMENT_SAMPLE, inWorker);
+    expect(commitments).toMatchObject({ status: 'LOADED', dataset: 'ContractCommitment', rowsLoaded: readCsvObjects(AWS_COMMITMENT_SAMPLE).length });
+  });
+});
+
 describe('loading again', () => {
   it('does not duplicate a file already loaded', async () => {
     await load(AWS_COST_SAMPLE);

@@ -8,12 +8,12 @@ import { COST_AND_USAGE_COLUMNS, CONTRACT_COMMITMENT_COLUMNS } from '../focus/co
 import type { PrismaClient } from '../db/client.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
 import { createFamily } from '../families/service.ts';
-import { ingest, type IngestSummary, type TableSource } from '../ingest/service.ts';
+import { ingest, type IngestSummary, type GeneratedSource } from '../ingest/service.ts';
 import type { ProgressCallback } from '../ingest/sources.ts';
 import { demoCommitments, demoCostRows, demoFamilies, type DemoOptions } from './generator.ts';
 
 /** The generator is deterministic, so its options identify its output as well as a checksum of the bytes would. */
-function demoSource(name: string, options: DemoOptions, header: readonly string[], rows: () => Iterable<string[]>, total: number): TableSource {
+function demoSource(name: string, options: DemoOptions, header: readonly string[], rows: () => Iterable<string[]>, total: number): GeneratedSource {
   return {
     name,
     checksum: async () => createHash('sha256').update(`${name}:${options.rows}:${options.seed}:${options.start?.toISOString() ?? ''}`).digest('hex'),

@@ -24,7 +24,15 @@ function significantDigits(text: string): number {
   return mantissa.replace(/^0+/, '').replace(/0+$/, '').length;
 }
 
+/** Digits, at most one point, at most 15 digits in all: a common money value that needs no further checks. */
+const SHORT_PLAIN_DECIMAL = /^-?\d*\.?\d*$/;
+
 export function parseDecimal(text: string): Parsed<number> {
+  const digits = text.length - (text[0] === '-' ? 1 : 0) - (text.includes('.') ? 1 : 0);
+  if (digits > 0 && digits <= MAX_EXACT_SIGNIFICANT_DIGITS && SHORT_PLAIN_DECIMAL.test(text)) {
+    const value = Number(text);
+    if (!Number.isNaN(value)) return { ok: true, value };
+  }
   let plain = text;
   let repaired: 'number-formatting' | undefined;
   if (!PLAIN_DECIMAL.test(plain)) {
@@ -77,4 +85,24 @@ export function parseJson(text: string): Parsed<unknown> {
   } catch (error) {
     return { ok: false, error: `not valid JSON (${(error as Error).message})` };
   }
+}
+
+/**
+ * Remembers a parser's results for texts seen recently. Billing files repeat the same date-times (every row of an
+ * hour) and the same tag and price-detail JSON (every row of a resource or SKU) thousands of times. Results are shared
+ * between rows, so callers must not modify parsed values.
+ */
+export function withRecentResults<T>(parse: (text: string) => Parsed<T>, capacity = 4096, maxTextLength = 2048): (text: string) => Parsed<T> {
+  let recent = new Map<string, Parsed<T>>();
+  return (text) => {
+    let result = recent.get(text);
+    if (result === undefined) {
+      result = parse(text);
+      if (text.length <= maxTextLength) {
+        if (recent.size >= capacity) recent = new Map();
+        recent.set(text, result);
+      }
+    }
+    return result;
+  };
 }

@@ -5,7 +5,7 @@
  */
 import { columnIndex, columnsOf, type DatasetId, type FocusColumn, type FocusVersion } from '../focus/columns.ts';
 import { detectFocusVersion, RENAMED_COLUMNS } from '../focus/legacy.ts';
-import { isNullToken, parseDateTime, parseDecimal, parseJson, type Parsed, type Repair } from '../focus/values.ts';
+import { isNullToken, parseDateTime, parseDecimal, parseJson, withRecentResults, type Parsed, type Repair } from '../focus/values.ts';
 import type { ParsedRow } from '../conformance/engine.ts';
 import { IngestError } from './errors.ts';
 import type { FindingCollector, GatewayRuleId } from './findings.ts';
@@ -100,7 +100,10 @@ export class RowNormalizer {
     private readonly findings: FindingCollector,
   ) {
     const { columns } = mapping;
-    this.#parsers = columns.map((column) => PARSERS[column.type]);
+    this.#parsers = columns.map((column) => {
+      const parse = PARSERS[column.type];
+      return parse !== null && (column.type === 'datetime' || column.type === 'json') ? withRecentResults(parse) : parse;
+    });
     this.#required = columns.map((column) => column.essential === true || REQUIRED_WHEN_PRESENT.has(column.name));
     if (mapping.dataset === 'CostAndUsage') {
       const [provider, publisher, serviceProvider, hostProvider] = ['ProviderName', 'PublisherName', 'ServiceProviderName', 'HostProviderName'].map((name) =>

@@ -1,39 +1,45 @@
 /**
  * Ingest: one file (or generated table) becomes one batch, loaded in one transaction, so a file that fails, or a
- * process killed half way, leaves the database as it was. The CLI, the server's first start and (later) the REST
+ * process killed half way, leaves the database as it was. Parsing and checking (prepare.ts) run in a worker thread
+ * for files while this thread writes. The CLI, the server's first start and (later) the REST
  * setup routes all load data through here.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import { compileConformance } from '../conformance/engine.ts';
-import { columnIndex, type DatasetId } from '../focus/columns.ts';
+import type { DatasetId } from '../focus/columns.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
 import { IngestError } from './errors.ts';
-import { FindingCollector, type Finding } from './findings.ts';
-import { HeaderMapping, RowNormalizer } from './normalize.ts';
+import type { Finding } from './findings.ts';
+import { prepareInWorker, type PreparedFile } from './prepare-in-worker.ts';
+import { RowPreparer, type PreparedRowsSink, type PrepareOptions } from './prepare.ts';
 import { readRows, type ProgressCallback, type RowSink } from './sources.ts';
 import { IngestStore, type BatchTotals } from './store.ts';
 
-/** Something that yields a header and rows of cell text: a file, or generated demo data. */
-export interface TableSource {
+/** A file on disk: parsed in a worker thread while this thread writes. */
+export interface FileSource {
   /** Shown in errors and stored as the batch's file name. */
   readonly name: string;
+  readonly file: string;
+}
+
+/** Rows made in this process (demo data), parsed and written on this thread. */
+export interface GeneratedSource {
+  readonly name: string;
   checksum(): Promise<string>;
-  /** Streams the rows into the sink; resolves to the source format (csv, csv.gz, parquet or generated). */
+  /** Streams the rows into the sink; resolves to the source format. */
   read(sink: RowSink, progress?: ProgressCallback): Promise<string>;
 }
 
-export interface IngestOptions {
-  /** Detected from the header when not given. */
-  dataset?: DatasetId;
+export type IngestSource = FileSource | GeneratedSource;
+
+export interface IngestOptions extends PrepareOptions {
   /** Replace the rows of earlier batches for the billing accounts and periods this file holds. */
   replace?: boolean;
-  /** Skip unusable rows (recorded as findings) instead of rejecting the file. */
-  skipInvalid?: boolean;
   /** Contract Commitment files carry no billing account: the one they belong to, when known. */
   billingAccountId?: string;
   onProgress?: ProgressCallback;
+  /** Size from which a file is parsed in a worker thread (default WORKER_THRESHOLD_BYTES). */
+  workerThresholdBytes?: number;
 }
 
 export interface IngestSummary {
@@ -50,90 +56,55 @@ export interface IngestSummary {
   seconds: number;
 }
 
-export function fileSource(file: string): TableSource {
-  return {
-    name: file,
-    checksum: () =>
-      new Promise((resolve, reject) => {
-        const hash = createHash('sha256');
-        createReadStream(file)
-          .on('data', (chunk) => hash.update(chunk))
-          .on('end', () => resolve(hash.digest('hex')))
-          .on('error', reject);
-      }),
-    read: (sink, progress) => readRows(file, sink, progress),
-  };
+export function fileSource(file: string): FileSource {
+  return { name: file, file };
 }
 
-function detectDataset(names: readonly string[]): DatasetId {
-  const lower = new Set(names.map((name) => name.trim().toLowerCase()));
-  return lower.has('contractcommitmentid') && !lower.has('chargeperiodstart') ? 'ContractCommitment' : 'CostAndUsage';
+/** Prepares rows on this thread, where generated rows are made and where small files are not worth a thread. */
+async function prepareInThread(source: IngestSource, options: PrepareOptions, out: PreparedRowsSink): Promise<PreparedFile> {
+  const preparer = new RowPreparer(source.name, options, out);
+  const progress = (done: number, total: number) => preparer.progress(done, total);
+  if ('file' in source) {
+    const { format, checksum } = await readRows(source.file, preparer, progress);
+    return { result: preparer.finish(), sourceFormat: format, checksum };
+  }
+  const sourceFormat = await source.read(preparer, progress);
+  return { result: preparer.finish(), sourceFormat, checksum: await source.checksum() };
 }
 
-const BILLING_PERIOD_START = columnIndex('CostAndUsage', 'BillingPeriodStart');
-const BILLING_PERIOD_END = columnIndex('CostAndUsage', 'BillingPeriodEnd');
+/** Files from this size up are parsed in a worker thread; starting one (and its TypeScript loader) takes a second. */
+export const WORKER_THRESHOLD_BYTES = 16 * 1024 * 1024;
 
 /** Page cache during a load, in KiB as SQLite's negative cache_size takes it: 128 MB. */
 const INGEST_CACHE_KIB = -131_072;
 
-/** Raised from inside the reader to stop reading a file that is already loaded. */
-class AlreadyLoaded {
-  constructor(readonly batchId: number) {}
-}
-
-export async function ingest(db: SqliteDatabase, source: TableSource, options: IngestOptions = {}): Promise<IngestSummary> {
+/**
+ * Loads one source as one batch. The rows are written as they are parsed, inside one transaction that commits only
+ * once the whole file has been read and checked; the checksum, known only then, decides whether the same bytes were
+ * loaded before, in which case everything rolls back and the earlier batch is reported.
+ */
+export async function ingest(db: SqliteDatabase, source: IngestSource, options: IngestOptions = {}): Promise<IngestSummary> {
   const started = Date.now();
-  const checksum = await source.checksum();
   const fileName = path.basename(source.name);
   const store = new IngestStore(db);
   let batchId = 0;
   let dataset: DatasetId = options.dataset ?? 'CostAndUsage';
   let focusVersion = '';
-  let findings: FindingCollector | undefined;
-  let normalizer: RowNormalizer | undefined;
-  let checker: ReturnType<typeof compileConformance> | undefined;
-  const totals: BatchTotals = { rowsRead: 0, rowsLoaded: 0, rowsSkipped: 0, rowsReplaced: 0, billingPeriodStart: null, billingPeriodEnd: null };
-
-  const sink: RowSink = {
-    header(names) {
-      dataset = options.dataset ?? detectDataset(names);
-      const mapping = new HeaderMapping(dataset, names, source.name);
-      focusVersion = mapping.focusVersion;
-      checker = compileConformance(dataset, mapping.present);
-      findings = new FindingCollector(checker.rules);
-      for (const ruleId of checker.checkColumns(mapping.present)) findings.record(ruleId, 1, checker.rules.get(ruleId)?.column ?? null, null);
-      normalizer = new RowNormalizer(mapping, source.name, findings);
-      normalizer.recordHeaderNotes();
-      const existing = store.activeBatchWithChecksum(dataset, checksum);
-      if (existing) throw new AlreadyLoaded(existing.id);
-      batchId = store.beginBatch({ fileName, checksum, dataset, focusVersion, startedAt: started });
+  let rowsLoaded = 0;
+  let rowsReplaced = 0;
+  const out: PreparedRowsSink = {
+    header(header) {
+      ({ dataset, focusVersion } = header);
+      batchId = store.beginBatch({ fileName, dataset, focusVersion, startedAt: started });
     },
-    row(cells, line) {
-      totals.rowsRead++;
-      let row;
-      try {
-        row = normalizer!.normalize(cells, line);
-      } catch (error) {
-        if (!(error instanceof IngestError) || !options.skipInvalid) throw error;
-        totals.rowsSkipped++;
-        findings!.record('GW-ROW-SKIPPED', line, error.column === null ? null : normalizer!.mapping.names[error.column - 1], error.message);
-        return;
-      }
-      checker!.checkRow(row, (ruleId, columnIndex) =>
-        findings!.record(ruleId, line, columnIndex >= 0 ? normalizer!.mapping.columns[columnIndex].name : null, columnIndex >= 0 ? row.text[columnIndex] : null),
-      );
-      if (dataset === 'CostAndUsage') {
-        store.insertCostRecord(batchId, row);
-        const periodStart = row.value[BILLING_PERIOD_START] as number;
-        const periodEnd = row.value[BILLING_PERIOD_END] as number;
-        if (totals.billingPeriodStart === null || periodStart < totals.billingPeriodStart) totals.billingPeriodStart = periodStart;
-        if (totals.billingPeriodEnd === null || periodEnd > totals.billingPeriodEnd) totals.billingPeriodEnd = periodEnd;
-      } else if (store.insertCommitment(batchId, row, options.billingAccountId ?? null) === 'updated') {
-        totals.rowsReplaced++;
-      }
-      totals.rowsLoaded++;
+    chunk(chunk) {
+      if (dataset === 'CostAndUsage') store.insertCostRecords(batchId, chunk);
+      else rowsReplaced += store.upsertCommitments(batchId, chunk, options.billingAccountId ?? null);
+      rowsLoaded += chunk.rows;
+      options.onProgress?.(chunk.bytesDone, chunk.bytesTotal);
     },
   };
+  const prepareOptions: PrepareOptions = { dataset: options.dataset, skipInvalid: options.skipInvalid };
 
   // A bulk load touches every index page of the tables it grows; the default 2 MB page cache makes each insert a
   // cache miss. The larger cache lasts for the load only.
@@ -141,23 +112,33 @@ export async function ingest(db: SqliteDatabase, source: TableSource, options: I
   db.pragma(`cache_size = ${INGEST_CACHE_KIB}`);
   db.exec('BEGIN IMMEDIATE');
   try {
-    const sourceFormat = await source.read(sink, options.onProgress);
-    if (!findings) throw new IngestError('the file is empty: no header row', source.name, 1);
-    if (dataset === 'CostAndUsage' && options.replace) totals.rowsReplaced = store.replaceRestatedPeriods(batchId);
-    store.markEmptiedBatches(dataset, batchId);
-    store.upsertAccounts(started);
-    store.resolveCommitmentAccounts();
-    store.finishBatch(batchId, sourceFormat, totals, findings.findings(), Date.now());
-    db.exec('COMMIT');
-  } catch (error) {
-    db.exec('ROLLBACK');
-    if (error instanceof AlreadyLoaded) {
-      return { status: 'ALREADY_LOADED', batchId: error.batchId, file: source.name, dataset, focusVersion, ...totals, rowsRead: 0, findings: [], seconds: (Date.now() - started) / 1000 };
+    const inWorker = 'file' in source && statSync(source.file).size >= (options.workerThresholdBytes ?? WORKER_THRESHOLD_BYTES);
+    const { result, sourceFormat, checksum } = inWorker ? await prepareInWorker(source.file, prepareOptions, out) : await prepareInThread(source, prepareOptions, out);
+    const existing = store.activeBatchWithChecksum(dataset, checksum);
+    if (existing) {
+      db.exec('ROLLBACK');
+      return { status: 'ALREADY_LOADED', batchId: existing.id, file: source.name, dataset, focusVersion, rowsRead: 0, rowsLoaded: 0, rowsSkipped: 0, rowsReplaced: 0, findings: [], seconds: (Date.now() - started) / 1000 };
     }
+    if (dataset === 'CostAndUsage' && options.replace) rowsReplaced = store.replaceRestatedPeriods(batchId, result.facts);
+    store.markEmptiedBatches(dataset, batchId);
+    store.upsertAccounts(result.facts, started);
+    store.resolveCommitmentAccounts();
+    const totals: BatchTotals = {
+      rowsRead: result.rowsRead,
+      rowsLoaded,
+      rowsSkipped: result.rowsSkipped,
+      rowsReplaced,
+      billingPeriodStart: result.facts.billingPeriodStart,
+      billingPeriodEnd: result.facts.billingPeriodEnd,
+    };
+    store.finishBatch(batchId, sourceFormat, checksum, totals, result.findings, Date.now());
+    db.exec('COMMIT');
+    return { status: 'LOADED', batchId, file: source.name, dataset, focusVersion, ...totals, findings: result.findings, seconds: (Date.now() - started) / 1000 };
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
     if (error instanceof IngestError) throw error;
     throw new IngestError((error as Error).message, source.name);
   } finally {
     db.pragma(`cache_size = ${cacheSize}`);
   }
-  return { status: 'LOADED', batchId, file: source.name, dataset, focusVersion, ...totals, findings: findings.findings(), seconds: (Date.now() - started) / 1000 };
 }

@@ -3,6 +3,7 @@
  * a sink, so memory stays flat however large the file; Parquet values are turned into the text a CSV export of the
  * same data would hold, so one normalizer serves every format.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
@@ -32,11 +33,18 @@ export async function detectFormat(file: string): Promise<FileFormat> {
   }
 }
 
-export async function readRows(file: string, sink: RowSink, progress?: ProgressCallback): Promise<FileFormat> {
+/** Streams a file's rows into the sink; returns its format and the SHA-256 of its bytes (the batch's identity). */
+export async function readRows(file: string, sink: RowSink, progress?: ProgressCallback): Promise<{ format: FileFormat; checksum: string }> {
   const format = await detectFormat(file);
-  if (format === 'parquet') await readParquet(file, sink, progress);
-  else await readCsv(file, format === 'csv.gz', sink, progress);
-  return format;
+  const hash = createHash('sha256');
+  if (format === 'parquet') {
+    // Parquet is read by random access, so its bytes are hashed in a pass of their own.
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    await readParquet(file, sink, progress);
+  } else {
+    await readCsv(file, format === 'csv.gz', sink, hash, progress);
+  }
+  return { format, checksum: hash.digest('hex') };
 }
 
 function countLineBreaks(cells: string[]): number {
@@ -48,11 +56,12 @@ function countLineBreaks(cells: string[]): number {
   return breaks;
 }
 
-async function readCsv(file: string, gzipped: boolean, sink: RowSink, progress?: ProgressCallback): Promise<void> {
+async function readCsv(file: string, gzipped: boolean, sink: RowSink, hash: Hash, progress?: ProgressCallback): Promise<void> {
   const { size } = await stat(file);
   const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   let bytesRead = 0;
   raw.on('data', (chunk) => {
+    hash.update(chunk);
     bytesRead += chunk.length;
     progress?.(bytesRead, size);
   });

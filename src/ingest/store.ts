@@ -6,11 +6,11 @@
 import { COST_AND_USAGE_COLUMNS, CONTRACT_COMMITMENT_COLUMNS, columnIndex, type DatasetId, type FocusColumn } from '../focus/columns.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
 import type { Finding } from './findings.ts';
-import type { NormalizedRow } from './normalize.ts';
+import { chunkApplications, readChunk, type RowChunk, type StoredValue } from './chunk.ts';
+import type { BatchFacts } from './prepare.ts';
 
 export interface BatchMetadata {
   fileName: string;
-  checksum: string;
   dataset: DatasetId;
   focusVersion: string;
   startedAt: number;
@@ -25,59 +25,11 @@ export interface BatchTotals {
   billingPeriodEnd: number | null;
 }
 
-const toStored = (column: FocusColumn, row: NormalizedRow, index: number): string | number | null => {
-  const value = row.value[index];
-  if (value === null) return null;
-  // JSON keeps the provider's own text: it was validated as JSON when parsed.
-  return column.type === 'json' ? row.text[index] : (value as string | number);
-};
-
 function insertStatement(db: SqliteDatabase, table: string, columns: readonly FocusColumn[], leading: string[], conflict = ''): ReturnType<SqliteDatabase['prepare']> {
   const names = [...leading, ...columns.map((column) => column.dbColumn)];
   return db.prepare(`INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})${conflict}`);
 }
 
-/** Reads the elements of a ContractApplied value, accepting both key casings of FOCUS 1.3 and its errata. */
-function contractApplications(applied: unknown): { contractId: string | null; commitmentId: string; cost: number | null; quantity: number | null; unit: string | null }[] {
-  const elements = (applied as { Elements?: unknown } | null)?.Elements;
-  if (!Array.isArray(elements)) return [];
-  const out = [];
-  for (const element of elements) {
-    if (element === null || typeof element !== 'object') continue;
-    const get = (...keys: string[]) => {
-      for (const key of keys) if (key in element) return (element as Record<string, unknown>)[key];
-      return undefined;
-    };
-    const commitmentId = get('ContractCommitmentId', 'ContractCommitmentID');
-    if (typeof commitmentId !== 'string' || commitmentId === '') continue;
-    const number = (value: unknown) => (value === null || value === undefined || value === '' ? null : Number.isFinite(Number(value)) ? Number(value) : null);
-    const contractId = get('ContractId', 'ContractID');
-    const unit = get('ContractCommitmentAppliedUnit');
-    out.push({
-      contractId: typeof contractId === 'string' ? contractId : null,
-      commitmentId,
-      cost: number(get('ContractCommitmentAppliedCost')),
-      quantity: number(get('ContractCommitmentAppliedQuantity')),
-      unit: typeof unit === 'string' ? unit : null,
-    });
-  }
-  return out;
-}
-
-/** Positions of the columns the store reads from every row, looked up once. */
-const COST = Object.fromEntries(
-  [
-    'ContractApplied',
-    'BillingAccountId',
-    'BillingAccountName',
-    'BillingAccountType',
-    'ServiceProviderName',
-    'SubAccountId',
-    'SubAccountName',
-    'SubAccountType',
-    'BillingPeriodStart',
-  ].map((name) => [name, columnIndex('CostAndUsage', name)]),
-);
 const CONTRACT_COMMITMENT_ID = columnIndex('ContractCommitment', 'ContractCommitmentId');
 
 export class IngestStore {
@@ -85,10 +37,6 @@ export class IngestStore {
   readonly #insertApplication;
   readonly #upsertCommitment;
   readonly #commitmentExists;
-  readonly #accounts = new Map<string, { name: unknown; type: unknown; provider: unknown }>();
-  readonly #subAccounts = new Map<string, { name: unknown; type: unknown; billingAccountId: unknown }>();
-  /** Billing account and billing period pairs the batch holds, for --replace. */
-  readonly #periods = new Map<string, { accountId: string | null; periodStart: number }>();
 
   constructor(private readonly db: SqliteDatabase) {
     this.#insertCost = insertStatement(db, 'cost_records', COST_AND_USAGE_COLUMNS, ['batch_id', 'extra_columns']);
@@ -116,41 +64,44 @@ export class IngestStore {
     const result = this.db
       .prepare(
         `INSERT INTO ingest_batches (file_name, checksum, dataset, focus_version, status, rows_read, rows_loaded, rows_skipped, rows_replaced, started_at, completed_at)
-         VALUES (?, ?, ?, ?, 'ACTIVE', 0, 0, 0, 0, ?, ?)`,
+         VALUES (?, '', ?, ?, 'ACTIVE', 0, 0, 0, 0, ?, ?)`,
       )
-      .run(meta.fileName, meta.checksum, meta.dataset, meta.focusVersion, meta.startedAt, meta.startedAt);
+      .run(meta.fileName, meta.dataset, meta.focusVersion, meta.startedAt, meta.startedAt);
     return Number(result.lastInsertRowid);
   }
 
-  insertCostRecord(batchId: number, row: NormalizedRow): void {
-    const values: (string | number | null)[] = [batchId, row.extra === null ? null : JSON.stringify(row.extra)];
-    COST_AND_USAGE_COLUMNS.forEach((column, index) => values.push(toStored(column, row, index)));
-    const id = this.#insertCost.run(values).lastInsertRowid;
-    const at = (name: keyof typeof COST) => row.value[COST[name]];
-    for (const application of contractApplications(at('ContractApplied'))) {
-      this.#insertApplication.run(id, application.contractId, application.commitmentId, application.cost, application.quantity, application.unit);
+  /** Inserts a chunk of prepared Cost and Usage rows with their contract applications. */
+  insertCostRecords(batchId: number, chunk: RowChunk): void {
+    const ids = new Array<number | bigint>(chunk.rows);
+    const parameters: StoredValue[] = [];
+    readChunk('CostAndUsage', chunk, (values, row) => {
+      parameters.length = 0;
+      parameters.push(batchId, ...values);
+      ids[row] = this.#insertCost.run(parameters).lastInsertRowid;
+    });
+    for (const [row, application] of chunkApplications(chunk)) {
+      this.#insertApplication.run(ids[row], application.contractId, application.commitmentId, application.cost, application.quantity, application.unit);
     }
-    const accountId = at('BillingAccountId') as string | null;
-    if (accountId !== null) this.#accounts.set(accountId, { name: at('BillingAccountName'), type: at('BillingAccountType'), provider: at('ServiceProviderName') });
-    const subAccountId = at('SubAccountId') as string | null;
-    if (subAccountId !== null) this.#subAccounts.set(subAccountId, { name: at('SubAccountName'), type: at('SubAccountType'), billingAccountId: accountId });
-    const periodStart = at('BillingPeriodStart') as number;
-    this.#periods.set(`${accountId}\u0000${periodStart}`, { accountId, periodStart });
   }
 
-  insertCommitment(batchId: number, row: NormalizedRow, billingAccountId: string | null): 'inserted' | 'updated' {
-    const exists = this.#commitmentExists.get(row.value[CONTRACT_COMMITMENT_ID]);
-    const values: (string | number | null)[] = [batchId, row.extra === null ? null : JSON.stringify(row.extra), billingAccountId];
-    CONTRACT_COMMITMENT_COLUMNS.forEach((column, index) => values.push(toStored(column, row, index)));
-    this.#upsertCommitment.run(values);
-    return exists ? 'updated' : 'inserted';
+  /** Upserts a chunk of Contract Commitment rows by ContractCommitmentId; returns how many replaced earlier rows. */
+  upsertCommitments(batchId: number, chunk: RowChunk, billingAccountId: string | null): number {
+    let updated = 0;
+    const parameters: StoredValue[] = [];
+    readChunk('ContractCommitment', chunk, (values) => {
+      if (this.#commitmentExists.get(values[CONTRACT_COMMITMENT_ID + 1])) updated++;
+      parameters.length = 0;
+      parameters.push(batchId, values[0], billingAccountId, ...values.slice(1));
+      this.#upsertCommitment.run(parameters);
+    });
+    return updated;
   }
 
   /** Deletes other batches' rows for the billing account and period pairs this batch holds; returns how many. */
-  replaceRestatedPeriods(batchId: number): number {
+  replaceRestatedPeriods(batchId: number, facts: BatchFacts): number {
     const remove = this.db.prepare('DELETE FROM cost_records WHERE billing_account_id IS ? AND billing_period_start = ? AND batch_id <> ?');
     let removed = 0;
-    for (const { accountId, periodStart } of this.#periods.values()) removed += remove.run(accountId, periodStart, batchId).changes;
+    for (const { accountId, periodStart } of facts.periods) removed += remove.run(accountId, periodStart, batchId).changes;
     return removed;
   }
 
@@ -166,17 +117,17 @@ export class IngestStore {
   }
 
   /** Billing and sub accounts seen in the batch, newest names winning; registration state is left alone. */
-  upsertAccounts(now: number): void {
+  upsertAccounts(facts: BatchFacts, now: number): void {
     const account = this.db.prepare(
       `INSERT INTO billing_accounts (id, name, type, provider, setup_status, first_seen_at) VALUES (?, ?, ?, ?, 'NOT_CONFIGURED', ?)
        ON CONFLICT (id) DO UPDATE SET name = COALESCE(excluded.name, name), type = COALESCE(excluded.type, type), provider = COALESCE(excluded.provider, provider)`,
     );
-    for (const [id, a] of this.#accounts) account.run(id, a.name, a.type, a.provider, now);
+    for (const [id, a] of facts.accounts) account.run(id, a.name, a.type, a.provider, now);
     const subAccount = this.db.prepare(
       `INSERT INTO sub_accounts (id, name, type, billing_account_id) VALUES (?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET name = COALESCE(excluded.name, name), type = COALESCE(excluded.type, type), billing_account_id = COALESCE(excluded.billing_account_id, billing_account_id)`,
     );
-    for (const [id, s] of this.#subAccounts) subAccount.run(id, s.name, s.type, s.billingAccountId);
+    for (const [id, s] of facts.subAccounts) subAccount.run(id, s.name, s.type, s.billingAccountId);
   }
 
   /** Commitments loaded without a billing account take the account of the cost rows that applied them. */
@@ -189,12 +140,13 @@ export class IngestStore {
     );
   }
 
-  finishBatch(batchId: number, sourceFormat: string, totals: BatchTotals, findings: Finding[], completedAt: number): void {
+  /** Records the batch's checksum (known once the whole file is read), counts and findings. */
+  finishBatch(batchId: number, sourceFormat: string, checksum: string, totals: BatchTotals, findings: Finding[], completedAt: number): void {
     this.db
       .prepare(
-        `UPDATE ingest_batches SET source_format = ?, rows_read = ?, rows_loaded = ?, rows_skipped = ?, rows_replaced = ?, billing_period_start = ?, billing_period_end = ?, completed_at = ? WHERE id = ?`,
+        `UPDATE ingest_batches SET source_format = ?, checksum = ?, rows_read = ?, rows_loaded = ?, rows_skipped = ?, rows_replaced = ?, billing_period_start = ?, billing_period_end = ?, completed_at = ? WHERE id = ?`,
       )
-      .run(sourceFormat, totals.rowsRead, totals.rowsLoaded, totals.rowsSkipped, totals.rowsReplaced, totals.billingPeriodStart, totals.billingPeriodEnd, completedAt, batchId);
+      .run(sourceFormat, checksum, totals.rowsRead, totals.rowsLoaded, totals.rowsSkipped, totals.rowsReplaced, totals.billingPeriodStart, totals.billingPeriodEnd, completedAt, batchId);
     const finding = this.db.prepare('INSERT INTO conformance_findings (batch_id, rule_id, severity, message, count, examples) VALUES (?, ?, ?, ?, ?, ?)');
     for (const f of findings) finding.run(batchId, f.ruleId, f.severity, f.message, f.count, JSON.stringify(f.examples));
   }
