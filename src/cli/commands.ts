@@ -1,8 +1,12 @@
 /** What each CLI command does: thin wrappers over the services, plus terminal output. */
+import path from 'node:path';
 import cliProgress from 'cli-progress';
+import { ensureFirstAdminKey } from '../auth/first-start.ts';
+import { ApiKeyInputError, ApiKeyNotFoundError, countApiKeys, createApiKey, displayApiKey, listApiKeys, revokeApiKey } from '../auth/keys.ts';
 import { loadConfig } from '../config.ts';
 import { openMigratedDatabase } from '../db/bootstrap.ts';
-import { createPrismaClient } from '../db/client.ts';
+import { createPrismaClient, type PrismaClient } from '../db/client.ts';
+import { sqliteFilePath } from '../db/url.ts';
 import type { DatasetId } from '../focus/columns.ts';
 import { loadDemoData, writeDemoFiles } from '../demo/load.ts';
 import { getBatch, listBatches } from '../ingest/batches.ts';
@@ -155,6 +159,16 @@ export async function serveCommand(): Promise<void> {
     const summaries = await loadDemoData(db, prisma, { rows: DEMO_ROWS_ON_FIRST_START, seed: 1 });
     summaries.flatMap(describeSummary).forEach(say);
   }
+  if (config.embeddedDefault) {
+    const first = await ensureFirstAdminKey(prisma, path.dirname(sqliteFilePath(config.databaseUrl)));
+    if (first) {
+      say(`first start: created an admin API key; it is shown only this once and saved to ${first.file} (readable by you only):`);
+      say(`  ${first.key}`);
+      say('send it with every API request as the header `Authorization: Bearer <key>`; more keys: `focus-gateway keys create --name <name>`');
+    }
+  } else if ((await countApiKeys(prisma)) === 0) {
+    process.stderr.write('no API keys yet: every API request is refused until you create one with `focus-gateway keys create --name <name> --role admin`\n');
+  }
   const server = createGatewayServer({ db, prisma });
   const { port, host } = await listen(server, config.port, config.host);
   say(`FOCUS Gateway listening on http://${host}:${port} (GraphQL: /graphql; health: /healthz; database ${config.databaseUrl})`);
@@ -168,4 +182,52 @@ export async function serveCommand(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+}
+
+/** Runs a keys command on the configured database; an unknown key or a bad value is a one-line error, exit code 1. */
+async function withApiKeys(run: (prisma: PrismaClient) => Promise<void>): Promise<void> {
+  const { databaseUrl } = loadConfig();
+  (await openMigratedDatabase(databaseUrl)).db.close();
+  const prisma = createPrismaClient(databaseUrl);
+  try {
+    await run(prisma);
+  } catch (error) {
+    if (!(error instanceof ApiKeyInputError || error instanceof ApiKeyNotFoundError)) throw error;
+    process.stderr.write(`focus-gateway: ${error.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+/** Prints the key alone on stdout, so `KEY=$(focus-gateway keys create --name ci)` captures it; the rest goes to stderr. */
+export async function keysCreateCommand(options: { name: string; role: string }): Promise<void> {
+  await withApiKeys(async (prisma) => {
+    const { key, apiKey } = await createApiKey(prisma, options);
+    say(key);
+    process.stderr.write(
+      `created ${apiKey.role} key "${apiKey.name}" (id ${apiKey.id}, ${displayApiKey(apiKey)}); this is the only time it is shown. Send it as \`Authorization: Bearer <key>\`.\n`,
+    );
+  });
+}
+
+export async function keysListCommand(): Promise<void> {
+  await withApiKeys(async (prisma) => {
+    const keys = await listApiKeys(prisma);
+    if (keys.length === 0) {
+      say('no API keys yet: create one with `focus-gateway keys create --name <name>`');
+      return;
+    }
+    const when = (date: Date | null) => date?.toISOString() ?? '-';
+    say(['id', 'name', 'role', 'prefix', 'created', 'last used', 'revoked'].join('\t'));
+    for (const k of keys) say([k.id, k.name, k.role, displayApiKey(k), when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)].join('\t'));
+  });
+}
+
+export async function keysRevokeCommand(idOrPrefix: string): Promise<void> {
+  await withApiKeys(async (prisma) => {
+    const { apiKey, alreadyRevoked } = await revokeApiKey(prisma, idOrPrefix);
+    const what = `key "${apiKey.name}" (id ${apiKey.id}, ${displayApiKey(apiKey)})`;
+    say(alreadyRevoked ? `${what} was already revoked at ${apiKey.revokedAt!.toISOString()}` : `revoked ${what}: requests with it are now refused`);
+  });
 }

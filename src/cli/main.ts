@@ -1,8 +1,9 @@
-/** The `focus-gateway` command line: serve, migrate, ingest, batches, demo. */
+/** The `focus-gateway` command line: serve, migrate, ingest, batches, demo, keys. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config.ts';
 import { IngestError } from '../ingest/errors.ts';
-import { batchesCommand, demoCommand, ingestCommand, migrateCommand, serveCommand } from './commands.ts';
+import { API_KEY_ROLES } from '../auth/keys.ts';
+import { batchesCommand, demoCommand, ingestCommand, keysCreateCommand, keysListCommand, keysRevokeCommand, migrateCommand, serveCommand } from './commands.ts';
 
 const positiveInteger = (value: string) => {
   const number = Number(value);
@@ -46,6 +47,20 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed; the same seed gives the same data', positiveInteger, 1)
     .option('--out <file.csv>', 'write CSV files instead of loading the database')
     .action(demoCommand);
+
+  const keys = program.command('keys').description('manage the API keys clients authenticate with (stored hashed; a key is shown only when created)');
+  keys
+    .command('create')
+    .description('create a key and print it alone on stdout (KEY=$(focus-gateway keys create --name ci))')
+    .requiredOption('--name <name>', 'who or what uses the key')
+    .addOption(new Option('--role <role>', 'admin may change data and manage keys; reader may only read').choices(API_KEY_ROLES).default('reader'))
+    .action(keysCreateCommand);
+  keys.command('list').description('list keys: id, name, role, prefix, created, last used, revoked (never the key itself)').action(keysListCommand);
+  keys
+    .command('revoke')
+    .description('revoke a key; requests with it are refused from then on')
+    .argument('<id>', 'key id, or its prefix as `keys list` shows it')
+    .action(keysRevokeCommand);
 
   return program;
 }

@@ -178,5 +178,23 @@ model ConformanceFinding {
   @@index([batchId])
   @@map("conformance_findings")
 }
+
+/// A key that lets a client call the API. Only the SHA-256 of the key is stored: the key is shown once, when created.
+model ApiKey {
+  id            String    @id @default(uuid())
+  name          String
+  /// admin or reader.
+  role          String
+  /// SHA-256 of the whole key, hex; what a presented key is looked up by.
+  hash          String    @unique
+  /// The first characters of the key's random part, so a listed key can be recognised.
+  displayPrefix String    @map("display_prefix")
+  createdAt     DateTime  @default(now()) @map("created_at")
+  /// Updated at most once a minute per key, so verifying a key rarely writes.
+  lastUsedAt    DateTime? @map("last_used_at")
+  revokedAt     DateTime? @map("revoked_at")
+
+  @@map("api_keys")
+}
 `;
 }
