@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../src/db/sqlite.ts';
-import { PROJECT_ROOT, tableCounts, tempDir } from './helpers.ts';
+import { AWS_COST_SAMPLE, PROJECT_ROOT, tableCounts, tempDir } from './helpers.ts';
 
 const CLI = path.join(PROJECT_ROOT, 'bin/focus-gateway.js');
 const cleanups: (() => void)[] = [];
@@ -58,6 +58,21 @@ describe('focus-gateway serve', () => {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   });
+
+  it('lets CLI commands load and read the database while it serves', async () => {
+    const { dir, remove } = tempDir();
+    cleanups.push(remove);
+    const url = `file:${path.join(dir, 'shared.db')}`;
+    const { child, baseUrl } = await serve(dir, { DATABASE_URL: url });
+    const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, DATABASE_URL: url }, encoding: 'utf8' });
+    const ingested = run('ingest', AWS_COST_SAMPLE);
+    expect(ingested.status, ingested.stderr).toBe(0);
+    expect(ingested.stdout).toMatch(/loaded 100 rows as batch 1/);
+    expect(run('batches').stdout).toMatch(/aws_1_3_cost_and_usage_rows100_seed42\.csv/);
+    expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }, 120_000);
 
   it('refuses a bad PORT with a clear message', async () => {
     const { dir, remove } = tempDir();

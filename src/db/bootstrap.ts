@@ -1,15 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { applyMigrations } from './migrate.ts';
+import { applyMigrations, pendingMigrationNames } from './migrate.ts';
 import { openSqlite, type SqliteDatabase } from './sqlite.ts';
 import { sqliteFilePath } from './url.ts';
 
 /**
- * Brings the database up to the current schema (creating it when new) and opens it. Migrations run before the
- * gateway's own connection opens: the schema engine reports a busy database as an error instead of waiting.
+ * Opens the database, first bringing it up to the current schema (creating it when new). The schema engine starts
+ * only when a migration is pending, and with the gateway's own connection closed: it reports a busy database as an
+ * error instead of waiting. An up-to-date database therefore opens while a server has it open too.
  */
 export async function openMigratedDatabase(databaseUrl: string): Promise<{ db: SqliteDatabase; appliedMigrations: string[] }> {
   mkdirSync(path.dirname(sqliteFilePath(databaseUrl)), { recursive: true });
+  const db = openSqlite(databaseUrl);
+  if (pendingMigrationNames(db).length === 0) return { db, appliedMigrations: [] };
+  db.close();
   const appliedMigrations = await applyMigrations(databaseUrl);
   return { db: openSqlite(databaseUrl), appliedMigrations };
 }

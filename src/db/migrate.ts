@@ -4,6 +4,7 @@
  * `_prisma_migrations` exactly as `prisma migrate deploy` does; `createMigration` diffs the migrations folder against
  * prisma/schema.prisma to write the next one.
  */
+import { readdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { bindMigrationAwareSqlAdapterFactory, type SqlDriverAdapter, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import * as engineBindings from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { MigrationList, SchemaEngine } from '@prisma/schema-engine-wasm';
+import type { SqliteDatabase } from './sqlite.ts';
 import { sqliteFilePath } from './url.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -103,6 +105,25 @@ async function readMigrationList(dir: string): Promise<MigrationList> {
   );
   const lockfile = await readFile(path.join(dir, 'migration_lock.toml'), 'utf8').catch(() => null);
   return { baseDir: dir, lockfile: { path: 'migration_lock.toml', content: lockfile }, shadowDbInitScript: '', migrationDirectories };
+}
+
+/**
+ * Migrations in the folder that the database has not finished applying, read through an ordinary connection. When
+ * there are none, the schema engine need not start: it takes an exclusive lock, which fails while any other process
+ * (a running server) has the database open.
+ */
+export function pendingMigrationNames(db: SqliteDatabase, migrationsDir = MIGRATIONS_DIR): string[] {
+  const inFolder = readdirSync(migrationsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name);
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get() !== undefined;
+  if (!hasTable) return inFolder.sort();
+  const applied = new Set(
+    (db.prepare('SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL').all() as { migration_name: string }[]).map(
+      (row) => row.migration_name,
+    ),
+  );
+  return inFolder.filter((name) => !applied.has(name)).sort();
 }
 
 /** Applies every migration not yet applied; returns their names. */
