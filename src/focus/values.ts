@@ -1,3 +1,5 @@
+import { detachedString } from '../util/strings.ts';
+
 /**
  * Parsing of FOCUS cell text into stored values, tolerant of what providers really write. Each parser either returns
  * a value, reports that it repaired a non-conforming spelling (kept as a conformance warning), or fails with a
@@ -92,7 +94,7 @@ export function parseJson(text: string): Parsed<unknown> {
  * hour) and the same tag and price-detail JSON (every row of a resource or SKU) thousands of times. Results are shared
  * between rows, so callers must not modify parsed values.
  */
-export function withRecentResults<T>(parse: (text: string) => Parsed<T>, capacity = 4096, maxTextLength = 2048): (text: string) => Parsed<T> {
+export function withRecentResults<T>(parse: (text: string) => Parsed<T>, capacity = 1024, maxTextLength = 2048): (text: string) => Parsed<T> {
   let recent = new Map<string, Parsed<T>>();
   return (text) => {
     let result = recent.get(text);
@@ -100,7 +102,7 @@ export function withRecentResults<T>(parse: (text: string) => Parsed<T>, capacit
       result = parse(text);
       if (text.length <= maxTextLength) {
         if (recent.size >= capacity) recent = new Map();
-        recent.set(text, result);
+        recent.set(detachedString(text), result);
       }
     }
     return result;

@@ -3,6 +3,7 @@
  * the gateway's own notes on values it had to interpret. Counted per rule with a few example lines each.
  */
 import type { RuleInfo } from '../conformance/engine.ts';
+import { detachedString } from '../util/strings.ts';
 
 export const GATEWAY_RULES = {
   'GW-NUMBER-FORMAT': {
@@ -55,7 +56,7 @@ export class FindingCollector {
     if (!entry) this.#found.set(ruleId, (entry = { count: 0, examples: [] }));
     entry.count++;
     if (entry.examples.length < EXAMPLES_KEPT) {
-      entry.examples.push({ line, column, value: value === null ? null : value.slice(0, EXAMPLE_VALUE_CHARS) });
+      entry.examples.push({ line, column, value: value === null ? null : detachedString(value.slice(0, EXAMPLE_VALUE_CHARS)) });
     }
   }
 

@@ -19,7 +19,7 @@ export interface PreparedFile {
 export function prepareInWorker(file: string, options: PrepareOptions, out: PreparedRowsSink): Promise<PreparedFile> {
   const inFlight = new SharedArrayBuffer(4);
   const chunksInFlight = new Int32Array(inFlight);
-  const worker = new Worker(new URL('./prepare-worker.js', import.meta.url), { workerData: { file, options, inFlight } });
+  const worker = new Worker(new URL('./prepare-worker.js', import.meta.url), { workerData: { file, options, inFlight }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (action: () => void) => {

@@ -11,6 +11,7 @@ import { IngestError } from './errors.ts';
 import { FindingCollector, type Finding } from './findings.ts';
 import { HeaderMapping, RowNormalizer, type NormalizedRow } from './normalize.ts';
 import type { RowSink } from './sources.ts';
+import { detachedString } from '../util/strings.ts';
 
 export interface PrepareOptions {
   /** Detected from the header when not given. */
@@ -171,16 +172,20 @@ export class RowPreparer implements RowSink {
   #noteCostRow(row: NormalizedRow): ContractApplication[] {
     const value = row.value;
     const accountId = value[COST.BillingAccountId] as string | null;
-    if (accountId !== null) {
-      this.#accounts.set(accountId, { name: value[COST.BillingAccountName] as StoredValue, type: value[COST.BillingAccountType] as StoredValue, provider: value[COST.ServiceProviderName] as StoredValue });
+    // The first named spelling of each account is kept until the end of the file, as copies, so that they do not
+    // keep the parsed text they were cut from.
+    const kept = (position: number) => (typeof value[position] === 'string' ? detachedString(value[position] as string) : (value[position] as StoredValue));
+    if (accountId !== null && (this.#accounts.get(accountId)?.name ?? null) === null) {
+      this.#accounts.set(detachedString(accountId), { name: kept(COST.BillingAccountName), type: kept(COST.BillingAccountType), provider: kept(COST.ServiceProviderName) });
     }
     const subAccountId = value[COST.SubAccountId] as string | null;
-    if (subAccountId !== null) {
-      this.#subAccounts.set(subAccountId, { name: value[COST.SubAccountName] as StoredValue, type: value[COST.SubAccountType] as StoredValue, billingAccountId: accountId });
+    if (subAccountId !== null && (this.#subAccounts.get(subAccountId)?.name ?? null) === null) {
+      this.#subAccounts.set(detachedString(subAccountId), { name: kept(COST.SubAccountName), type: kept(COST.SubAccountType), billingAccountId: accountId === null ? null : detachedString(accountId) });
     }
     const periodStart = value[COST.BillingPeriodStart] as number;
     const periodEnd = value[COST.BillingPeriodEnd] as number;
-    this.#periods.set(`${accountId}\u0000${periodStart}`, { accountId, periodStart });
+    const periodKey = `${accountId}\u0000${periodStart}`;
+    if (!this.#periods.has(periodKey)) this.#periods.set(detachedString(periodKey), { accountId: accountId === null ? null : detachedString(accountId), periodStart });
     if (this.#billingPeriodStart === null || periodStart < this.#billingPeriodStart) this.#billingPeriodStart = periodStart;
     if (this.#billingPeriodEnd === null || periodEnd > this.#billingPeriodEnd) this.#billingPeriodEnd = periodEnd;
     return value[COST.ContractApplied] === null ? NO_APPLICATIONS : contractApplications(value[COST.ContractApplied]);

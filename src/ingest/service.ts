@@ -75,8 +75,8 @@ async function prepareInThread(source: IngestSource, options: PrepareOptions, ou
 /** Files from this size up are parsed in a worker thread; starting one (and its TypeScript loader) takes a second. */
 export const WORKER_THRESHOLD_BYTES = 16 * 1024 * 1024;
 
-/** Page cache during a load, in KiB as SQLite's negative cache_size takes it: 128 MB. */
-const INGEST_CACHE_KIB = -131_072;
+/** Page cache during a load, in KiB as SQLite's negative cache_size takes it: 64 MB. */
+const INGEST_CACHE_KIB = -65_536;
 
 /**
  * Loads one source as one batch. The rows are written as they are parsed, inside one transaction that commits only
