@@ -7,8 +7,11 @@ import './billing-accounts.ts';
 import './families.ts';
 import './commitments.ts';
 import './metadata.ts';
+import './links.ts';
 
 builder.queryType({ description: 'FinOps FOCUS 1.3 billing data: cost rows, commitments, accounts, families and aggregates.' });
+
+builder.mutationType({ description: 'Changes to the gateway\'s own data: families.' });
 
 builder.queryField('focusVersion', (t) => t.string({ description: 'The FOCUS version this gateway serves.', resolve: () => FOCUS_VERSION }));
 

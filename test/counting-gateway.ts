@@ -1,0 +1,76 @@
+/**
+ * A gateway whose SQL statements can be counted, for the N+1 tests: statements run through the test's own
+ * better-sqlite3 connection (by wrapping `prepare` and the statements it returns) and Prisma's statements through
+ * its query log events.
+ */
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { sqliteFilePath } from '../src/db/url.ts';
+import type { SqliteDatabase } from '../src/db/sqlite.ts';
+import { PrismaClient } from '../src/generated/prisma/client.ts';
+import { createGatewayServer, listen } from '../src/server/http.ts';
+import type { GraphQLResponse } from './helpers.ts';
+
+export interface StatementLog {
+  raw: string[];
+  prisma: string[];
+}
+
+export async function startCountingGateway(db: SqliteDatabase, databaseUrl: string) {
+  // The same construction as createPrismaClient, plus query events.
+  const prisma = new PrismaClient({
+    adapter: new PrismaBetterSqlite3({ url: sqliteFilePath(databaseUrl) }, { timestampFormat: 'unixepoch-ms' }),
+    log: [{ emit: 'event', level: 'query' }],
+  });
+  let log: StatementLog | null = null;
+  prisma.$on('query', (event) => log?.prisma.push(event.query));
+  // Query modules may keep prepared statements between requests, so runs are counted, not prepares.
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((sql: string) => {
+    const statement = prepare(sql);
+    for (const method of ['all', 'get', 'run', 'iterate'] as const) {
+      const run = statement[method].bind(statement) as (...args: unknown[]) => unknown;
+      Object.defineProperty(statement, method, {
+        value: (...args: unknown[]) => {
+          log?.raw.push(sql);
+          return run(...args);
+        },
+      });
+    }
+    return statement;
+  }) as typeof db.prepare;
+
+  const server = createGatewayServer({ db, prisma });
+  const { port } = await listen(server, 0, '127.0.0.1');
+  const baseUrl = `http://127.0.0.1:${port}`;
+  async function graphql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
+    const response = await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await response.json()) as GraphQLResponse<T>;
+  }
+  return {
+    baseUrl,
+    prisma,
+    graphql,
+    /** Runs the query and returns its response with every SQL statement it ran. */
+    async counted<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<{ response: GraphQLResponse<T>; statements: StatementLog }> {
+      const statements: StatementLog = { raw: [], prisma: [] };
+      log = statements;
+      try {
+        return { response: await graphql<T>(query, variables), statements };
+      } finally {
+        log = null;
+      }
+    },
+    async close() {
+      db.prepare = prepare;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await prisma.$disconnect();
+    },
+  };
+}
