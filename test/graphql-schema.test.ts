@@ -26,6 +26,19 @@ describe('/graphql', () => {
     expect(await gateway.graphql('{ focusVersion }')).toEqual({ data: { focusVersion: '1.3' } });
   });
 
+  it('rejects a malformed node id with BAD_USER_INPUT', async () => {
+    const result = await gateway.graphql('{ node(id: "not-a-global-id") { id } }');
+    expect(result.errors?.[0]).toMatchObject({ message: '"not-a-global-id" is not a node id', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  it('describes the pagination arguments of every connection', async () => {
+    const result = await gateway.graphql<{ __type: { fields: { name: string; args: { name: string; description: string | null }[] }[] } }>(
+      '{ __type(name: "Query") { fields { name args { name description } } } }',
+    );
+    const costRecords = result.data!.__type.fields.find((field) => field.name === 'costRecords')!;
+    for (const name of ['first', 'last', 'after', 'before']) expect(costRecords.args.find((arg) => arg.name === name)?.description).toBeTruthy();
+  });
+
   it('serves GraphiQL to a browser', async () => {
     const response = await fetch(`${gateway.baseUrl}/graphql`, { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);

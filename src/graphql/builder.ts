@@ -4,7 +4,7 @@
  */
 import SchemaBuilder from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import type { GraphQLContext } from './context.ts';
 
@@ -27,6 +27,18 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
+    firstArgOptions: { description: 'Return at most this many edges from the start, or from after `after` (default 100, at most 1,000).' },
+    lastArgOptions: { description: 'Return at most this many edges from the end, or from before `before` (at most 1,000).' },
+    afterArgOptions: { description: 'Start after this cursor, taken from a previous page (`pageInfo.endCursor`).' },
+    beforeArgOptions: { description: 'End before this cursor, taken from a previous page (`pageInfo.startCursor`).' },
+    // The plugin's own decoder fails without an error code on a malformed id.
+    decodeGlobalID: (globalID) => {
+      try {
+        return decodeGlobalID(globalID);
+      } catch {
+        throw new GraphQLError(`${JSON.stringify(globalID)} is not a node id`, { extensions: { code: 'BAD_USER_INPUT' } });
+      }
+    },
   },
   complexity: {
     defaultComplexity: 1,
