@@ -4,7 +4,8 @@ import path from 'node:path';
 import Papa from 'papaparse';
 import { Decimal as BaseDecimal } from 'decimal.js';
 import { openMigratedDatabase } from '../src/db/bootstrap.ts';
-import { createPrismaClient } from '../src/db/client.ts';
+import { createApiKey } from '../src/auth/keys.ts';
+import { createPrismaClient, type PrismaClient } from '../src/db/client.ts';
 import { createGatewayServer, listen } from '../src/server/http.ts';
 import type { SqliteDatabase } from '../src/db/sqlite.ts';
 
@@ -62,23 +63,48 @@ export interface GraphQLResponse<T = Record<string, any>> {
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
 }
 
-/** A real gateway HTTP server on a free port over the given database, with a small GraphQL client. */
+/** API keys made for a test gateway, one of each role. */
+export interface TestKeys {
+  admin: string;
+  reader: string;
+}
+
+async function createTestKeys(prisma: PrismaClient): Promise<TestKeys> {
+  return {
+    admin: (await createApiKey(prisma, { name: 'test admin', role: 'admin' })).key,
+    reader: (await createApiKey(prisma, { name: 'test reader', role: 'reader' })).key,
+  };
+}
+
+/** POSTs a GraphQL operation; sends the given key as a bearer token unless `headers` says otherwise. */
+export async function postGraphQL<T>(baseUrl: string, key: string | null, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...(key === null ? {} : { authorization: `Bearer ${key}` }), ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLResponse<T>;
+}
+
+/**
+ * A real gateway HTTP server on a free port over the given database, with a small GraphQL client that sends an admin
+ * key (`keys.reader` is there for tests of what readers may not do).
+ */
 export async function startGateway(db: SqliteDatabase, databaseUrl: string) {
   const prisma = createPrismaClient(databaseUrl);
+  const keys = await createTestKeys(prisma);
   const server = createGatewayServer({ db, prisma });
   const { port } = await listen(server, 0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
     baseUrl,
     prisma,
-    async graphql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
-      const response = await fetch(`${baseUrl}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      return (await response.json()) as GraphQLResponse<T>;
-    },
+    keys,
+    graphql: <T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      postGraphQL<T>(baseUrl, keys.admin, query, variables, headers),
+    /** The same, with another key, or none (null). */
+    graphqlAs: <T = Record<string, any>>(key: string | null, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      postGraphQL<T>(baseUrl, key, query, variables, headers),
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

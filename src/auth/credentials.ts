@@ -80,8 +80,13 @@ function choose(authorization: string | null, apiKey: string | null, names: Form
  * @throws UnauthenticatedError (reason `malformed`) when a key header is there but unusable.
  */
 export function presentedKey(headers: Headers | IncomingHttpHeaders): string | null {
-  if (headers instanceof Headers) return choose(headers.get('authorization'), headers.get('x-api-key'), HEADER_NAMES);
-  return choose(single(HEADER_NAMES.authorization, headers.authorization), single(HEADER_NAMES.apiKey, headers['x-api-key']), HEADER_NAMES);
+  // A Fetch API Headers object, from Node or from the server adapter's own implementation (yoga's requests).
+  if (typeof headers.get === 'function') {
+    const fetchHeaders = headers as Headers;
+    return choose(fetchHeaders.get('authorization'), fetchHeaders.get('x-api-key'), HEADER_NAMES);
+  }
+  const incoming = headers as IncomingHttpHeaders;
+  return choose(single(HEADER_NAMES.authorization, incoming.authorization), single(HEADER_NAMES.apiKey, incoming['x-api-key']), HEADER_NAMES);
 }
 
 /** One connection parameter of a kind (all spellings of its name); more than one different value is ambiguous. */

@@ -1,13 +1,10 @@
 /** What every resolver receives: the two database handles, the caller, and per-request loaders. */
+import type { Viewer } from '../auth/keys.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
+import { gatewayError } from './errors.ts';
 
-/** The authenticated caller, from its API key. */
-export interface Viewer {
-  keyId: string;
-  name: string;
-  role: 'admin' | 'reader';
-}
+export type { Viewer };
 
 export interface GatewayServices {
   /** Raw connection for the hand-written SQL modules (keyset pages, aggregates). */
@@ -16,7 +13,8 @@ export interface GatewayServices {
 }
 
 export interface GraphQLContext extends GatewayServices {
-  viewer: Viewer | null;
+  /** Every operation is authenticated before it runs (src/server/http.ts), so there is always a caller. */
+  viewer: Viewer;
   /**
    * Per-operation memo for DataLoaders, created lazily by `loader()` in loaders.ts. A new context per HTTP request,
    * and per message on a long-lived WebSocket subscription, so cached rows never go stale.
@@ -24,6 +22,11 @@ export interface GraphQLContext extends GatewayServices {
   loaders: Map<unknown, unknown>;
 }
 
-export function createContext(services: GatewayServices, viewer: Viewer | null): GraphQLContext {
+export function createContext(services: GatewayServices, viewer: Viewer): GraphQLContext {
   return { ...services, viewer, loaders: new Map() };
+}
+
+/** Changes to shared data (families) are for admin keys; reader keys may read and export. */
+export function requireAdmin(context: GraphQLContext): void {
+  if (context.viewer.role !== 'admin') throw gatewayError('FORBIDDEN', `this needs an admin key; the key "${context.viewer.name}" is a reader key`);
 }

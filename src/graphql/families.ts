@@ -19,7 +19,7 @@ import {
 } from '../families/service.ts';
 import { billingAccountById, subAccountById, SubAccountRef } from './billing-accounts.ts';
 import { builder } from './builder.ts';
-import type { GraphQLContext } from './context.ts';
+import { requireAdmin, type GraphQLContext } from './context.ts';
 import { gatewayError } from './errors.ts';
 import { costRecordConnectionField } from './cost-records.ts';
 import { loader } from './loaders.ts';
@@ -170,7 +170,8 @@ builder.queryField('family', (t) =>
 );
 
 /** Runs a family service call, turning its errors into GraphQL errors that name the family by the id the client sent. */
-async function editFamily<T>(familyGlobalId: string | null, edit: (familyId: string) => Promise<T>): Promise<T> {
+async function editFamily<T>(context: GraphQLContext, familyGlobalId: string | null, edit: (familyId: string) => Promise<T>): Promise<T> {
+  requireAdmin(context);
   const familyId = familyGlobalId === null ? '' : decodeNodeId(familyGlobalId, 'Family');
   try {
     return await edit(familyId);
@@ -239,7 +240,7 @@ builder.mutationFields((t) => ({
     description: 'Creates a family. Errors: BAD_USER_INPUT (blank name), CONFLICT (name taken, or an account already in another family, named in the message).',
     args: { input: t.arg({ type: CreateFamilyInput, required: true }) },
     resolve: (_root, { input }, context) =>
-      editFamily(null, async () => edited(context, await createFamily(context.prisma, { name: input.name, description: input.description, accountIds: input.accountIds ?? [] }))),
+      editFamily(context, null, async () => edited(context, await createFamily(context.prisma, { name: input.name, description: input.description, accountIds: input.accountIds ?? [] }))),
   }),
   updateFamily: t.field({
       nullable: false,
@@ -248,7 +249,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: UpdateFamilyInput, required: true }) },
     resolve: (_root, { input }, context) => {
       if (input.name === null) throw gatewayError('BAD_USER_INPUT', 'a family name cannot be null; leave name out to keep it');
-      return editFamily(String(input.id), async (familyId) => edited(context, await updateFamily(context.prisma, familyId, { name: input.name ?? undefined, description: input.description })));
+      return editFamily(context, String(input.id), async (familyId) => edited(context, await updateFamily(context.prisma, familyId, { name: input.name ?? undefined, description: input.description })));
     },
   }),
   deleteFamily: t.field({
@@ -257,7 +258,7 @@ builder.mutationFields((t) => ({
     description: 'Deletes a family; its accounts are then in no family. Errors: NOT_FOUND.',
     args: { input: t.arg({ type: DeleteFamilyInput, required: true }) },
     resolve: (_root, { input }, context) =>
-      editFamily(String(input.id), async (familyId) => {
+      editFamily(context, String(input.id), async (familyId) => {
         const deleted = await deleteFamily(context.prisma, familyId);
         familyById(context).clear(familyId);
         context.loaders.delete(familyOfAccountPair);
@@ -271,13 +272,13 @@ builder.mutationFields((t) => ({
     description:
       'Adds accounts to a family (ones it already holds are left as they are). Errors: NOT_FOUND, BAD_USER_INPUT (no or blank ids), CONFLICT (an account is in another family, named in the message; nothing is added).',
     args: { input: t.arg({ type: FamilyAccountsInput, required: true }) },
-    resolve: (_root, { input }, context) => editFamily(String(input.familyId), async (familyId) => edited(context, await addAccountsToFamily(context.prisma, familyId, input.accountIds))),
+    resolve: (_root, { input }, context) => editFamily(context, String(input.familyId), async (familyId) => edited(context, await addAccountsToFamily(context.prisma, familyId, input.accountIds))),
   }),
   removeAccountsFromFamily: t.field({
       nullable: false,
     type: FamilyRef,
     description: 'Removes accounts from a family. Errors: NOT_FOUND, BAD_USER_INPUT (no ids, or an account the family does not hold; nothing is removed).',
     args: { input: t.arg({ type: FamilyAccountsInput, required: true }) },
-    resolve: (_root, { input }, context) => editFamily(String(input.familyId), async (familyId) => edited(context, await removeAccountsFromFamily(context.prisma, familyId, input.accountIds))),
+    resolve: (_root, { input }, context) => editFamily(context, String(input.familyId), async (familyId) => edited(context, await removeAccountsFromFamily(context.prisma, familyId, input.accountIds))),
   }),
 }));

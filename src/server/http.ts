@@ -1,17 +1,36 @@
-/** The HTTP server: the health check, and the GraphQL API (yoga) at /graphql with GraphiQL in the browser. */
+/**
+ * The HTTP server: the health check (open), and the GraphQL API (yoga) at /graphql with GraphiQL in the browser, where
+ * every operation needs an API key.
+ */
 import { createServer, type Server } from 'node:http';
+import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
+import { authenticate, presentedKey, UnauthenticatedError } from '../auth/credentials.ts';
+import type { Viewer } from '../auth/keys.ts';
 import { createContext, type GatewayServices } from '../graphql/context.ts';
 import { schema } from '../graphql/schema.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 
+/** The caller of a request, from its API key; no key, or a wrong or revoked one, is a 401 that says which. */
+async function requestViewer(services: GatewayServices, request: Request): Promise<Viewer> {
+  try {
+    return await authenticate(services.prisma, presentedKey(request.headers));
+  } catch (error) {
+    if (!(error instanceof UnauthenticatedError)) throw error;
+    throw new GraphQLError(error.message, {
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer realm="focus-gateway"' } } },
+    });
+  }
+}
+
 export function createGraphQLHandler(services: GatewayServices) {
   return createYoga({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    // A new context per request: loaders batch within one operation and never serve another request's rows.
-    context: () => createContext(services, null),
+    // A new context per request: loaders batch within one operation and never serve another request's rows. Building
+    // it authenticates the request, so no operation runs without a valid key (GraphiQL's page itself is open).
+    context: async ({ request }) => createContext(services, await requestViewer(services, request)),
     graphiql: { title: 'FOCUS Gateway' },
     logging: false,
   });
