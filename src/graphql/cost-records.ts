@@ -60,7 +60,7 @@ import { CostRecordRef, FamilyRef, type CostRecordRow } from './refs.ts';
 type SchemaTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never;
 
 /** Runs `work`, turning the query layer's input errors into BAD_USER_INPUT GraphQL errors. */
-async function reportingInputErrors<T>(work: () => T | Promise<T>): Promise<T> {
+export async function reportingInputErrors<T>(work: () => T | Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -359,16 +359,18 @@ const connectionComplexity = (args: CostRecordConnectionArgs) => ({
 function resolveConnection<Parent>(scope: CostRecordConnectionOptions<Parent>['scope']) {
   return (parent: Parent, args: CostRecordConnectionArgs, context: GraphQLContext) =>
     reportingInputErrors(async () => {
-      const where = andSql([
-        await scope(parent, COST_RECORD_ALIAS, context),
-        compileCostRecordFilter(args.filter, COST_RECORD_ALIAS, { familyId: familyIdFromInput }),
-      ]);
+      const where = andSql([await scope(parent, COST_RECORD_ALIAS, context), costRecordWhere(args.filter)]);
       const page = (await costRecordPage(context.db, { where, orderBy: args.orderBy, page: args })) as Page<CostRecordRow>;
       let count: number | undefined;
       const connection: CostRecordConnectionValue = { ...page, totalCount: () => (count ??= countCostRecords(context.db, where)) };
       // Pothos types a connection's value as edges and pageInfo only; totalCount is this connection's addition.
       return connection as never;
     });
+}
+
+/** The rows a CostRecordFilter input selects, over cost_records aliased `cr` (also used by the aggregates). */
+export function costRecordWhere(filter: CostRecordFilter | null | undefined): SqlFragment {
+  return compileCostRecordFilter(filter, COST_RECORD_ALIAS, { familyId: familyIdFromInput });
 }
 
 /** Adds a `costRecords`-style connection field to an object type (see the top of this file). */

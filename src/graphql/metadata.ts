@@ -5,7 +5,8 @@
 import type { ConformanceFinding, IngestBatch } from '../generated/prisma/client.ts';
 import { columnsOf, FOCUS_VERSION, type DatasetId, type FocusColumn } from '../focus/columns.ts';
 import type { FindingExample } from '../ingest/findings.ts';
-import { dataFreshness, ingestBatchSelection, INGEST_BATCH_ORDER, type AccountFreshness } from '../query/metadata.ts';
+import { dataFreshness, type DataFreshness } from '../analytics/kpis.ts';
+import { ingestBatchSelection, INGEST_BATCH_ORDER } from '../query/metadata.ts';
 import { billingAccountById } from './billing-accounts.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
@@ -66,10 +67,11 @@ const DatasetMetadata = builder.objectRef<DatasetId>('FocusDatasetMetadata').imp
   }),
 });
 
-const DataFreshness = builder.objectRef<AccountFreshness>('DataFreshness').implement({
-  description: 'How current the loaded data of one billing account is.',
+/** Shared with kpis { dataFreshness }, which computes the same over filtered rows. */
+export const DataFreshnessRef = builder.objectRef<DataFreshness>('DataFreshness').implement({
+  description: 'How current the loaded data of one provider and billing account is.',
   fields: (t) => ({
-    provider: t.exposeString('provider', { nullable: true, description: 'The provider that invoices the account.' }),
+    provider: t.exposeString('provider', { nullable: true, description: 'ServiceProviderName of the rows.' }),
     billingAccountId: t.exposeString('billingAccountId', { nullable: true, description: 'The provider\'s id of the billing account.' }),
     billingAccount: t.field({
       type: BillingAccountRef,
@@ -78,7 +80,7 @@ const DataFreshness = builder.objectRef<AccountFreshness>('DataFreshness').imple
       resolve: (entry, _args, context) => (entry.billingAccountId === null ? null : billingAccountById(context).load(entry.billingAccountId)),
     }),
     latestChargePeriodEnd: t.field({ nullable: false, type: 'DateTime', description: 'The latest ChargePeriodEnd among the account\'s cost rows.', resolve: (entry) => entry.latestChargePeriodEnd }),
-    lastIngestAt: t.field({ nullable: false, type: 'DateTime', description: 'When the newest batch holding rows of the account finished loading.', resolve: (entry) => entry.lastIngestAt }),
+    lastIngestAt: t.field({ nullable: false, type: 'DateTime', description: 'When the newest batch holding these rows finished loading.', resolve: (entry) => entry.latestIngestAt }),
     rowCount: t.exposeInt('rowCount', { nullable: false, description: 'How many cost rows of the account are loaded.' }),
   }),
 });
@@ -102,8 +104,8 @@ const SchemaMetadata = builder.objectRef<Record<string, never>>('SchemaMetadata'
     }),
     freshness: t.field({
       nullable: false,
-      type: [DataFreshness],
-      description: 'Per billing account with cost rows (by provider, then account id): its latest ChargePeriodEnd and when its data was last loaded.',
+      type: [DataFreshnessRef],
+      description: 'Per provider and billing account with cost rows (ordered so): the latest ChargePeriodEnd and when the data was last loaded.',
       resolve: (_metadata, _args, context) => dataFreshness(context.db),
     }),
   }),

@@ -8,6 +8,7 @@ import './families.ts';
 import './commitments.ts';
 import './metadata.ts';
 import './links.ts';
+import './analytics.ts';
 
 builder.queryType({ description: 'FinOps FOCUS 1.3 billing data: cost rows, commitments, accounts, families and aggregates.' });
 
