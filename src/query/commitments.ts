@@ -3,6 +3,7 @@
  * rows, the contract_applications table, and the utilization they give), and the filter and orders of their pages.
  */
 import type { Decimal } from 'decimal.js';
+import { exactAggregate } from '../analytics/exact-sum.ts';
 import { ExactDecimal, type SqliteDatabase } from '../db/sqlite.ts';
 import { CONTRACT_COMMITMENT_COLUMNS, columnIndex, type FocusColumn } from '../focus/columns.ts';
 import { keysetOrder, QueryInputError, type KeysetOrder, type SortDirection } from './keyset.ts';
@@ -16,19 +17,20 @@ const APPLIED_COLUMN: Record<AppliedMeasure, string> = { cost: 'applied_cost', q
 
 /**
  * The exact decimal sum of one applied measure per ContractCommitmentId, in the order asked, as text ("0" when nothing
- * applied it); one statement for the lot. The two measures are summed separately because each sum reads every
- * application row of the commitment (600,000 rows on the 1M-row demo take seconds), and most queries ask for one.
+ * applied it); one read for the lot, through the analytics module's exact aggregate. The two measures are summed
+ * separately because each sum reads every application row of the commitment, and most queries ask for one.
  */
 export function appliedSums(db: SqliteDatabase, contractCommitmentIds: readonly string[], measure: AppliedMeasure): string[] {
   if (contractCommitmentIds.length === 0) return [];
-  const rows = db
-    .prepare(
-      `SELECT contract_commitment_id AS id, decimal_sum(${APPLIED_COLUMN[measure]}) AS total
-       FROM contract_applications WHERE contract_commitment_id IN (${contractCommitmentIds.map(() => '?').join(', ')})
-       GROUP BY contract_commitment_id`,
-    )
-    .all([...contractCommitmentIds]) as { id: string; total: string }[];
-  const byId = new Map(rows.map((row) => [row.id, row.total]));
+  const rows = db.transaction(() =>
+    exactAggregate(db, {
+      from: 'contract_applications ca',
+      where: { sql: `ca.contract_commitment_id IN (${contractCommitmentIds.map(() => '?').join(', ')})`, params: [...contractCommitmentIds] },
+      keys: [{ sql: 'ca.contract_commitment_id', params: [] }],
+      sums: [{ name: 'total', sql: `ca.${APPLIED_COLUMN[measure]}` }],
+    }),
+  )();
+  const byId = new Map(rows.map((row) => [row.keys[0] as string, row.sums.total ?? '0']));
   return contractCommitmentIds.map((id) => byId.get(id) ?? '0');
 }
 
