@@ -1,5 +1,7 @@
 // `npm run bench [-- --rows N]`: generates (or reuses) N demo rows as CSV, loads them into a fresh SQLite database in
-// a separate process, and reports rows per second and peak RSS. Results go to bench/results/<date>-<rows>.json.
+// a separate process (rows per second, peak RSS), then serves that database and times the GraphQL queries the issues
+// set targets for (a page of 100 with nested links, costSummary by service and month). Each measure runs in a child
+// process of its own. Results go to bench/results/<date>-<rows>.json.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +26,9 @@ const database = path.join(cache, `bench-${process.pid}.db`);
 const output = execFileSync(process.execPath, [path.join(root, 'bin/run-ts.js'), path.join(root, 'bench/ingest-child.ts'), csv, `file:${database}`], { encoding: 'utf8' });
 const ingest = JSON.parse(output.trim().split('\n').at(-1)!) as { rows: number; seconds: number; peakRssMb: number; findings: number };
 const databaseBytes = statSync(database).size;
+type Timing = { p50: number; p95: number; min: number; runs: number };
+const graphqlOutput = execFileSync(process.execPath, [path.join(root, 'bin/run-ts.js'), path.join(root, 'bench/graphql-child.ts'), `file:${database}`], { encoding: 'utf8' });
+const graphql = JSON.parse(graphqlOutput.trim().split('\n').at(-1)!) as { firstPage: Timing; lastPage: Timing; costSummaryByServiceAndMonth: Timing };
 for (const suffix of ['', '-wal', '-shm']) rmSync(database + suffix, { force: true });
 
 const result = {
@@ -33,6 +38,7 @@ const result = {
   csvBytes: statSync(csv).size,
   generateSeconds,
   ingest: { ...ingest, rowsPerSecond: Math.round(ingest.rows / ingest.seconds), databaseBytes },
+  graphql,
 };
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 const resultFile = path.join(root, 'bench/results', `${result.date.slice(0, 10)}-${rows}.json`);
@@ -47,5 +53,8 @@ console.log(`| measure | value |
 | ingest peak RSS | ${ingest.peakRssMb.toFixed(0)} MB |
 | conformance findings | ${ingest.findings} |
 | database size | ${mb(databaseBytes)} |
+| GraphQL page of 100 with account and family, p50 / p95 | ${graphql.firstPage.p50} / ${graphql.firstPage.p95} ms |
+| the same, last page (page ${Math.ceil(rows / 100).toLocaleString('en-US')}), p50 / p95 | ${graphql.lastPage.p50} / ${graphql.lastPage.p95} ms |
+| costSummary by service and month over all rows, p50 | ${graphql.costSummaryByServiceAndMonth.p50} ms |
 ${generateSeconds === null ? '' : `| demo generation | ${generateSeconds.toFixed(1)} s |\n`}
 results: ${path.relative(root, resultFile)}`);
