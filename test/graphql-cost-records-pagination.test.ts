@@ -254,6 +254,19 @@ describe('costRecords pagination over 5,000 demo rows', () => {
     );
   });
 
+  it('reads only the columns the selected fields need', async () => {
+    executed.length = 0;
+    const response = await gateway.graphql(`{ costRecords(first: 5, orderBy: [{ field: REGION_ID }]) { edges { node { billedCost ...more billingAccount { name } } } } }
+      fragment more on CostRecord { ... on CostRecord { env: tag(key: "Environment") } chargePeriodStart }`);
+    expect(response.errors).toBeUndefined();
+    const byId = executed.filter(({ sql }) => sql.includes('json_each'));
+    expect(byId.map(({ sql }) => sql)).toEqual(['SELECT id, billed_cost, tags, charge_period_start, billing_account_id FROM cost_records WHERE id IN (SELECT value FROM json_each(?))']);
+    const first = sorted(rows, [{ field: 'REGION_ID', direction: 'ASC' }])[0];
+    const row = rows.find((candidate) => candidate.id === first)!;
+    expect(response.data!.costRecords.edges[0].node).toMatchObject({ billedCost: row.billed_cost, chargePeriodStart: new Date(row.charge_period_start).toISOString().replace('.000Z', 'Z') });
+    expect(response.data!.costRecords.edges[0].node.billingAccount.name).toEqual(expect.any(String));
+  });
+
   it('counts totalCount only when it is selected, once per connection', async () => {
     const counts = () => executed.filter(({ sql }) => /COUNT\(\*\)/.test(sql)).length;
     executed.length = 0;

@@ -3,7 +3,10 @@ import path from 'node:path';
 import Papa from 'papaparse';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GraphQLObjectType } from 'graphql';
 import { createFamily } from '../src/families/service.ts';
+import { FIELD_COLUMNS } from '../src/graphql/cost-records.ts';
+import { schema } from '../src/graphql/schema.ts';
 import { COST_AND_USAGE_COLUMNS, type FocusColumn } from '../src/focus/columns.ts';
 import { fileSource, ingest } from '../src/ingest/service.ts';
 import { AWS_COST_SAMPLE, MULTI_PROVIDER_SAMPLE, readCsvObjects, startGateway, tempDatabase } from './helpers.ts';
@@ -138,6 +141,13 @@ describe('CostRecord', () => {
     } finally {
       local.close();
     }
+  });
+
+  it('says, for every field, which stored columns it reads (so that pages read only those)', () => {
+    const type = schema.getType('CostRecord') as GraphQLObjectType;
+    const catalog = new Set(COST_AND_USAGE_COLUMNS.map((column) => column.field));
+    const unlisted = Object.keys(type.getFields()).filter((field) => !catalog.has(field) && !Object.hasOwn(FIELD_COLUMNS, field));
+    expect(unlisted).toEqual([]);
   });
 
   it('is a node: node(id:) and nodes(ids:) load cost records by global id', async () => {

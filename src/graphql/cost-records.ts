@@ -25,6 +25,7 @@
  */
 import type { ArgBuilder } from '@pothos/core';
 import { decodeGlobalID } from '@pothos/plugin-relay';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionNode } from 'graphql';
 import { COST_AND_USAGE_COLUMNS, type FocusColumn } from '../focus/columns.ts';
 import {
   compileCostRecordFilter,
@@ -356,11 +357,52 @@ const connectionComplexity = (args: CostRecordConnectionArgs) => ({
   multiplier: Math.min(Math.max(args.first ?? args.last ?? PAGE_SIZE.default, 0), PAGE_SIZE.max),
 });
 
+/**
+ * The stored columns that CostRecord fields other than the catalog's read. links.ts (billingAccount, family,
+ * commitments) reads these columns of the row; a field in neither list makes a page read whole rows, so a new field
+ * is always correct and at worst slower until it is listed here.
+ */
+export const FIELD_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  __typename: [],
+  id: ['id'],
+  tag: ['tags'],
+  extraColumns: ['extra_columns'],
+  contractApplied: ['contract_applied'],
+  billingAccount: ['billing_account_id'],
+  family: ['sub_account_id', 'billing_account_id'],
+  commitments: [],
+};
+const CATALOG_FIELD_COLUMNS = new Map(COST_AND_USAGE_COLUMNS.map((column) => [column.field, column.dbColumn]));
+
+/** The fields selected in `selections` (expanding fragments) that are named `name`, or all of them when no name. */
+function selectedFields(selections: readonly SelectionNode[], info: GraphQLResolveInfo, name?: string): FieldNode[] {
+  return selections.flatMap((selection): FieldNode[] => {
+    if (selection.kind === Kind.FIELD) return name === undefined || selection.name.value === name ? [selection] : [];
+    const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : info.fragments[selection.name.value];
+    return fragment ? selectedFields(fragment.selectionSet.selections, info, name) : [];
+  });
+}
+
+/** The columns a connection's selection of CostRecord fields reads, or null for all of them. */
+function selectedColumns(info: GraphQLResolveInfo): string[] | null {
+  const connections = info.fieldNodes.flatMap((field) => field.selectionSet?.selections ?? []);
+  const nodes = selectedFields(connections, info, 'edges').flatMap((edges) => selectedFields(edges.selectionSet?.selections ?? [], info, 'node'));
+  const columns = new Set<string>();
+  for (const field of nodes.flatMap((node) => selectedFields(node.selectionSet?.selections ?? [], info))) {
+    const name = field.name.value;
+    const catalogColumn = CATALOG_FIELD_COLUMNS.get(name);
+    if (catalogColumn !== undefined) columns.add(catalogColumn);
+    else if (Object.hasOwn(FIELD_COLUMNS, name)) FIELD_COLUMNS[name].forEach((column) => columns.add(column));
+    else return null;
+  }
+  return [...columns];
+}
+
 function resolveConnection<Parent>(scope: CostRecordConnectionOptions<Parent>['scope']) {
-  return (parent: Parent, args: CostRecordConnectionArgs, context: GraphQLContext) =>
+  return (parent: Parent, args: CostRecordConnectionArgs, context: GraphQLContext, info: GraphQLResolveInfo) =>
     reportingInputErrors(async () => {
       const where = andSql([await scope(parent, COST_RECORD_ALIAS, context), costRecordWhere(args.filter)]);
-      const page = (await costRecordPage(context.db, { where, orderBy: args.orderBy, page: args })) as Page<CostRecordRow>;
+      const page = (await costRecordPage(context.db, { where, orderBy: args.orderBy, page: args, columns: selectedColumns(info) })) as Page<CostRecordRow>;
       let count: number | undefined;
       const connection: CostRecordConnectionValue = { ...page, totalCount: () => (count ??= countCostRecords(context.db, where)) };
       // Pothos types a connection's value as edges and pageInfo only; totalCount is this connection's addition.

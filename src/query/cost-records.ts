@@ -136,11 +136,17 @@ export interface CostRecordPageQuery {
   where: SqlFragment;
   orderBy?: readonly CostRecordOrder[] | null;
   page: PageArgs;
+  /** The stored columns the caller reads (the id is always read); all of them when omitted. */
+  columns?: readonly string[] | null;
 }
 
+/** Every stored column of cost_records, which is also the list of names a caller may ask for. */
+export const COST_RECORD_COLUMNS: ReadonlySet<string> = new Set(['id', 'batch_id', 'extra_columns', ...COST_AND_USAGE_COLUMNS.map((column) => column.dbColumn)]);
+
 /**
- * A page in two steps: the keyset queries select only the ids and sort keys, then the page's rows are read by id. When
- * SQLite has to sort (an order no index serves), it then sorts narrow tuples instead of whole rows.
+ * A page in two steps: the keyset queries select only the ids and sort keys, then the page's rows are read by id, with
+ * only the columns asked for. When SQLite has to sort (an order no index serves), it then sorts narrow tuples instead
+ * of whole rows; and a row of 75 columns costs far more to hand to JavaScript than the handful a page shows.
  */
 export async function costRecordPage(db: SqliteDatabase, query: CostRecordPageQuery): Promise<Page<StoredCostRecord>> {
   const order = costRecordOrder(query.orderBy);
@@ -152,9 +158,11 @@ export async function costRecordPage(db: SqliteDatabase, query: CostRecordPageQu
       limit,
     ) as StoredCostRecord[];
   });
+  // Cursors were made from the narrow rows, so the full ones need only what the caller reads.
   const rows = costRecordsById(
     db,
     page.edges.map((edge) => edge.node.id),
+    query.columns ?? null,
   );
   page.edges.forEach((edge, index) => {
     if (rows[index]) edge.node = rows[index];
@@ -168,10 +176,13 @@ export function countCostRecords(db: SqliteDatabase, where: SqlFragment): number
   return (prepared(db, `SELECT COUNT(*) AS n FROM cost_records ${COST_RECORD_ALIAS} WHERE ${where.sql}`).get(...where.params) as { n: number }).n;
 }
 
-/** Rows by id, in the order of `ids`, with undefined for ids that match no row. */
-export function costRecordsById(db: SqliteDatabase, ids: readonly number[]): (StoredCostRecord | undefined)[] {
+/** Rows by id, in the order of `ids`, with undefined for ids that match no row; `columns` (and the id) or all of them. */
+export function costRecordsById(db: SqliteDatabase, ids: readonly number[], columns: readonly string[] | null = null): (StoredCostRecord | undefined)[] {
   if (ids.length === 0) return [];
-  const rows = prepared(db, 'SELECT * FROM cost_records WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(ids)) as StoredCostRecord[];
+  const unknown = columns?.find((column) => !COST_RECORD_COLUMNS.has(column));
+  if (unknown !== undefined) throw new Error(`cost_records has no column ${unknown}`);
+  const list = columns ? [...new Set(['id', ...columns])].join(', ') : '*';
+  const rows = prepared(db, `SELECT ${list} FROM cost_records WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as StoredCostRecord[];
   const byId = new Map(rows.map((row) => [row.id, row]));
   return ids.map((id) => byId.get(id));
 }
@@ -189,17 +200,13 @@ export interface ContractAppliedElement {
 /** The ContractApplied elements of each row, in the order the row lists them. */
 export function contractAppliedElements(db: SqliteDatabase, costRecordIds: readonly number[]): ContractAppliedElement[][] {
   const byRecord = new Map<number, ContractAppliedElement[]>(costRecordIds.map((id) => [id, []]));
-  for (let start = 0; start < costRecordIds.length; start += 500) {
-    const chunk = costRecordIds.slice(start, start + 500);
-    const rows = db
-      .prepare(
-        `SELECT cost_record_id AS costRecordId, contract_id AS contractId, contract_commitment_id AS contractCommitmentId,
-                applied_cost AS contractCommitmentAppliedCost, applied_quantity AS contractCommitmentAppliedQuantity,
-                applied_unit AS contractCommitmentAppliedUnit
-         FROM contract_applications WHERE cost_record_id IN (${chunk.map(() => '?').join(', ')}) ORDER BY id`,
-      )
-      .all(...chunk) as ContractAppliedElement[];
-    for (const row of rows) byRecord.get(row.costRecordId)?.push(row);
-  }
+  const rows = prepared(
+    db,
+    `SELECT cost_record_id AS costRecordId, contract_id AS contractId, contract_commitment_id AS contractCommitmentId,
+            applied_cost AS contractCommitmentAppliedCost, applied_quantity AS contractCommitmentAppliedQuantity,
+            applied_unit AS contractCommitmentAppliedUnit
+     FROM contract_applications WHERE cost_record_id IN (SELECT value FROM json_each(?)) ORDER BY id`,
+  ).all(JSON.stringify(costRecordIds)) as ContractAppliedElement[];
+  for (const row of rows) byRecord.get(row.costRecordId)?.push(row);
   return costRecordIds.map((id) => byRecord.get(id) ?? []);
 }
