@@ -1,12 +1,31 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { printGatewaySchema } from '../src/graphql/schema.ts';
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType } from 'graphql';
+import { printGatewaySchema, schema } from '../src/graphql/schema.ts';
 import { PROJECT_ROOT, startGateway, tempDatabase } from './helpers.ts';
 
 describe('schema.graphql', () => {
   it('is the schema printed from src/graphql (run `npm run schema:print` after changing it)', () => {
     expect(readFileSync(path.join(PROJECT_ROOT, 'schema.graphql'), 'utf8')).toBe(printGatewaySchema());
+  });
+});
+
+describe('the schema', () => {
+  it('describes every type, field, argument and enum value', () => {
+    const missing: string[] = [];
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (type.name.startsWith('__')) continue;
+      if (!type.description) missing.push(type.name);
+      if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
+        for (const field of Object.values(type.getFields())) {
+          if (!field.description) missing.push(`${type.name}.${field.name}`);
+          if ('args' in field) for (const arg of field.args) if (!arg.description) missing.push(`${type.name}.${field.name}(${arg.name})`);
+        }
+      }
+      if (isEnumType(type)) for (const value of type.getValues()) if (!value.description) missing.push(`${type.name}.${value.name}`);
+    }
+    expect(missing).toEqual([]);
   });
 });
 

@@ -185,7 +185,7 @@ builder.objectField(FamilyRef, 'costSummary', (t) => costSummaryField(t, "costSu
 const EffectiveSavingsRateRef = builder.objectRef<EffectiveSavingsRate>('EffectiveSavingsRate').implement({
   description: 'Effective savings rate in one billing currency.',
   fields: (t) => ({
-    billingCurrency: t.exposeString('billingCurrency', { nullable: false }),
+    billingCurrency: t.exposeString('billingCurrency', { nullable: false, description: 'The ISO 4217 currency of the amounts.' }),
     listCost: t.field({ type: 'Decimal', nullable: false, description: 'ListCost of the usage that ran (on-demand equivalent).', resolve: (r) => r.listCost }),
     effectiveCost: t.field({ type: 'Decimal', nullable: false, description: 'EffectiveCost of that usage, plus unused commitment cost.', resolve: (r) => r.effectiveCost }),
     savings: t.field({ type: 'Decimal', nullable: false, description: 'listCost - effectiveCost.', resolve: (r) => r.savings }),
@@ -196,11 +196,11 @@ const EffectiveSavingsRateRef = builder.objectRef<EffectiveSavingsRate>('Effecti
 const CommitmentDiscountUtilizationRef = builder.objectRef<CommitmentUtilization>('CommitmentDiscountUtilization').implement({
   description: 'Use of one commitment discount (reservation, savings plan, committed use discount), from its Used and Unused rows.',
   fields: (t) => ({
-    commitmentDiscountId: t.exposeString('commitmentDiscountId', { nullable: false }),
-    commitmentDiscountName: t.exposeString('commitmentDiscountName', { nullable: true }),
+    commitmentDiscountId: t.exposeString('commitmentDiscountId', { nullable: false, description: 'CommitmentDiscountId: the provider id of the commitment discount.' }),
+    commitmentDiscountName: t.exposeString('commitmentDiscountName', { nullable: true, description: 'CommitmentDiscountName, as the rows give it.' }),
     commitmentDiscountCategory: t.exposeString('commitmentDiscountCategory', { nullable: true, description: 'Spend or Usage.' }),
-    commitmentDiscountUnit: t.exposeString('commitmentDiscountUnit', { nullable: true }),
-    billingCurrency: t.exposeString('billingCurrency', { nullable: false }),
+    commitmentDiscountUnit: t.exposeString('commitmentDiscountUnit', { nullable: true, description: 'CommitmentDiscountUnit: the unit of the quantities.' }),
+    billingCurrency: t.exposeString('billingCurrency', { nullable: false, description: 'The ISO 4217 currency of the amounts.' }),
     usedQuantity: t.field({ type: 'Decimal', nullable: true, description: 'CommitmentDiscountQuantity of the Used rows.', resolve: (r) => r.usedQuantity }),
     unusedQuantity: t.field({ type: 'Decimal', nullable: true, description: 'CommitmentDiscountQuantity of the Unused rows.', resolve: (r) => r.unusedQuantity }),
     quantityUtilization: t.exposeFloat('quantityUtilization', { nullable: true, description: 'usedQuantity / (usedQuantity + unusedQuantity).' }),
@@ -213,7 +213,7 @@ const CommitmentDiscountUtilizationRef = builder.objectRef<CommitmentUtilization
 const OverallCommitmentUtilizationRef = builder.objectRef<OverallCommitmentUtilization>('OverallCommitmentUtilization').implement({
   description: 'Use of all commitment discounts billed in one currency.',
   fields: (t) => ({
-    billingCurrency: t.exposeString('billingCurrency', { nullable: false }),
+    billingCurrency: t.exposeString('billingCurrency', { nullable: false, description: 'The ISO 4217 currency of the amounts.' }),
     usedCost: t.field({ type: 'Decimal', nullable: false, description: 'EffectiveCost of all Used rows.', resolve: (r) => r.usedCost }),
     unusedCost: t.field({ type: 'Decimal', nullable: false, description: 'Unused commitment cost: EffectiveCost of all Unused rows.', resolve: (r) => r.unusedCost }),
     costUtilization: t.exposeFloat('costUtilization', { nullable: true, description: 'usedCost / (usedCost + unusedCost).' }),
@@ -232,7 +232,7 @@ const CommitmentUtilizationRef = builder.objectRef<ReturnType<typeof commitmentU
 const CommitmentCoverageRef = builder.objectRef<CommitmentCoverage>('CommitmentCoverage').implement({
   description: 'Share of eligible usage cost that commitment discounts covered, in one currency.',
   fields: (t) => ({
-    billingCurrency: t.exposeString('billingCurrency', { nullable: false }),
+    billingCurrency: t.exposeString('billingCurrency', { nullable: false, description: 'The ISO 4217 currency of the amounts.' }),
     coveredCost: t.field({ type: 'Decimal', nullable: false, description: 'EffectiveCost of usage a commitment discount covered (status Used).', resolve: (r) => r.coveredCost }),
     onDemandCost: t.field({ type: 'Decimal', nullable: false, description: 'EffectiveCost of eligible usage no commitment covered.', resolve: (r) => r.onDemandCost }),
     eligibleCost: t.field({ type: 'Decimal', nullable: false, description: 'coveredCost + onDemandCost.', resolve: (r) => r.eligibleCost }),
@@ -244,8 +244,8 @@ const FamilyAmortizedCostRef = builder.objectRef<FamilyAmortizedCost>('FamilyAmo
   description: 'Amortized cost of one family in one currency.',
   fields: (t) => ({
     familyId: t.exposeString('familyId', { nullable: true, description: 'The family id; null for the rows in no family.' }),
-    familyName: t.exposeString('familyName', { nullable: true }),
-    billingCurrency: t.exposeString('billingCurrency', { nullable: false }),
+    familyName: t.exposeString('familyName', { nullable: true, description: 'The family name; null for the rows in no family.' }),
+    billingCurrency: t.exposeString('billingCurrency', { nullable: false, description: 'The ISO 4217 currency of the amounts.' }),
     effectiveCost: t.field({ type: 'Decimal', nullable: false, description: 'Sum of EffectiveCost of the family rows.', resolve: (r) => r.effectiveCost }),
     share: t.exposeFloat('share', { nullable: true, description: "effectiveCost / the currency's total EffectiveCost." }),
   }),
@@ -255,7 +255,7 @@ const TagValueCostRef = builder.objectRef<TagValueCost>('TagValueCost').implemen
   description: 'Amortized cost of the rows carrying one value of a tag.',
   fields: (t) => ({
     value: t.exposeString('value', { nullable: true, description: 'The tag value; null when the tag is set to JSON null.' }),
-    effectiveCost: t.field({ type: 'Decimal', nullable: false, resolve: (r) => r.effectiveCost }),
+    effectiveCost: t.field({ type: 'Decimal', nullable: false, description: 'Sum of EffectiveCost of the rows with this value.', resolve: (r) => r.effectiveCost }),
     share: t.exposeFloat('share', { nullable: true, description: "effectiveCost / the currency's total." }),
   }),
 });
@@ -263,8 +263,8 @@ const TagValueCostRef = builder.objectRef<TagValueCost>('TagValueCost').implemen
 const TagAmortizedCostRef = builder.objectRef<TagAmortizedCost>('TagAmortizedCost').implement({
   description: 'Amortized cost by the values of one tag key, in one currency, with the untagged share.',
   fields: (t) => ({
-    tagKey: t.exposeString('tagKey', { nullable: false }),
-    billingCurrency: t.exposeString('billingCurrency', { nullable: false }),
+    tagKey: t.exposeString('tagKey', { nullable: false, description: 'The tag key the costs are split by.' }),
+    billingCurrency: t.exposeString('billingCurrency', { nullable: false, description: 'The ISO 4217 currency of the amounts.' }),
     effectiveCost: t.field({ type: 'Decimal', nullable: false, description: 'EffectiveCost of all rows in the currency.', resolve: (r) => r.effectiveCost }),
     untaggedCost: t.field({ type: 'Decimal', nullable: false, description: 'EffectiveCost of the rows without the tag key.', resolve: (r) => r.untaggedCost }),
     untaggedShare: t.exposeFloat('untaggedShare', { nullable: true, description: 'untaggedCost / effectiveCost.' }),

@@ -196,7 +196,7 @@ builder.queryField('commitments', (t) =>
       complexity: pageComplexity,
       description: `Contract commitments, filtered and ordered (by default by ContractCommitmentPeriodStart; ties by id). ${PAGING_RULES}`,
       args: {
-        filter: t.arg({ type: CommitmentFilter }),
+        filter: t.arg({ type: CommitmentFilter, description: 'Which commitments to return.' }),
         orderBy: t.arg({ type: [CommitmentOrder], description: 'Sort keys, most significant first; ties are broken by id.' }),
       },
       resolve: (_root, args, context) =>

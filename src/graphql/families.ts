@@ -238,7 +238,7 @@ builder.mutationFields((t) => ({
       nullable: false,
     type: FamilyRef,
     description: 'Creates a family. Errors: BAD_USER_INPUT (blank name), CONFLICT (name taken, or an account already in another family, named in the message).',
-    args: { input: t.arg({ type: CreateFamilyInput, required: true }) },
+    args: { input: t.arg({ type: CreateFamilyInput, required: true, description: 'What to change.' }) },
     resolve: (_root, { input }, context) =>
       editFamily(context, null, async () => edited(context, await createFamily(context.prisma, { name: input.name, description: input.description, accountIds: input.accountIds ?? [] }))),
   }),
@@ -246,7 +246,7 @@ builder.mutationFields((t) => ({
       nullable: false,
     type: FamilyRef,
     description: 'Renames a family or changes its description. Errors: NOT_FOUND, BAD_USER_INPUT (blank or null name), CONFLICT (name taken).',
-    args: { input: t.arg({ type: UpdateFamilyInput, required: true }) },
+    args: { input: t.arg({ type: UpdateFamilyInput, required: true, description: 'What to change.' }) },
     resolve: (_root, { input }, context) => {
       if (input.name === null) throw gatewayError('BAD_USER_INPUT', 'a family name cannot be null; leave name out to keep it');
       return editFamily(context, String(input.id), async (familyId) => edited(context, await updateFamily(context.prisma, familyId, { name: input.name ?? undefined, description: input.description })));
@@ -256,7 +256,7 @@ builder.mutationFields((t) => ({
       nullable: false,
     type: DeleteFamilyPayload,
     description: 'Deletes a family; its accounts are then in no family. Errors: NOT_FOUND.',
-    args: { input: t.arg({ type: DeleteFamilyInput, required: true }) },
+    args: { input: t.arg({ type: DeleteFamilyInput, required: true, description: 'What to change.' }) },
     resolve: (_root, { input }, context) =>
       editFamily(context, String(input.id), async (familyId) => {
         const deleted = await deleteFamily(context.prisma, familyId);
@@ -271,14 +271,14 @@ builder.mutationFields((t) => ({
     type: FamilyRef,
     description:
       'Adds accounts to a family (ones it already holds are left as they are). Errors: NOT_FOUND, BAD_USER_INPUT (no or blank ids), CONFLICT (an account is in another family, named in the message; nothing is added).',
-    args: { input: t.arg({ type: FamilyAccountsInput, required: true }) },
+    args: { input: t.arg({ type: FamilyAccountsInput, required: true, description: 'What to change.' }) },
     resolve: (_root, { input }, context) => editFamily(context, String(input.familyId), async (familyId) => edited(context, await addAccountsToFamily(context.prisma, familyId, input.accountIds))),
   }),
   removeAccountsFromFamily: t.field({
       nullable: false,
     type: FamilyRef,
     description: 'Removes accounts from a family. Errors: NOT_FOUND, BAD_USER_INPUT (no ids, or an account the family does not hold; nothing is removed).',
-    args: { input: t.arg({ type: FamilyAccountsInput, required: true }) },
+    args: { input: t.arg({ type: FamilyAccountsInput, required: true, description: 'What to change.' }) },
     resolve: (_root, { input }, context) => editFamily(context, String(input.familyId), async (familyId) => edited(context, await removeAccountsFromFamily(context.prisma, familyId, input.accountIds))),
   }),
 }));

@@ -99,7 +99,7 @@ const SchemaMetadata = builder.objectRef<Record<string, never>>('SchemaMetadata'
       nullable: false,
       type: [ColumnMetadata],
       description: 'The columns of one dataset, in catalog (alphabetical) order.',
-      args: { dataset: t.arg({ type: FocusDataset, required: true }) },
+      args: { dataset: t.arg({ type: FocusDataset, required: true, description: 'The dataset whose columns to list.' }) },
       resolve: (_metadata, { dataset }) => [...columnsOf(dataset)],
     }),
     freshness: t.field({
