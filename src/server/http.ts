@@ -1,6 +1,6 @@
 /**
- * The HTTP server: the health check (open), and the GraphQL API (yoga) at /graphql with GraphiQL in the browser, where
- * every operation needs an API key.
+ * The HTTP server: the health check (open), and the GraphQL API at /graphql (yoga over HTTP and SSE, with GraphiQL in
+ * the browser; graphql-ws over WebSocket on the same path), where every operation needs an API key.
  */
 import { createServer, type Server } from 'node:http';
 import { GraphQLError } from 'graphql';
@@ -9,6 +9,7 @@ import { authenticate, presentedKey, UnauthenticatedError } from '../auth/creden
 import type { Viewer } from '../auth/keys.ts';
 import { createContext, type GatewayServices } from '../graphql/context.ts';
 import { schema } from '../graphql/schema.ts';
+import { attachGraphQLWebSocket } from './websocket.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -39,7 +40,7 @@ export function createGraphQLHandler(services: GatewayServices) {
 export function createGatewayServer(services: GatewayServices): Server {
   const { db } = services;
   const graphql = createGraphQLHandler(services);
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === GRAPHQL_PATH) {
       void graphql(request, response);
@@ -60,6 +61,15 @@ export function createGatewayServer(services: GatewayServices): Server {
     response.writeHead(404, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route for ${request.method} ${url.pathname}` } }));
   });
+  const websocket = attachGraphQLWebSocket(server, GRAPHQL_PATH, services);
+  // Upgraded sockets are no longer the HTTP server's connections: closing the server must end them itself, or it
+  // would wait for every subscriber to leave.
+  const closeHttp = server.close.bind(server);
+  server.close = (callback) => {
+    websocket.close();
+    return closeHttp(callback);
+  };
+  return server;
 }
 
 export function listen(server: Server, port: number, host: string): Promise<{ port: number; host: string }> {
