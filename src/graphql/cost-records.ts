@@ -51,6 +51,7 @@ import {
   type CostRecordSortField,
 } from '../query/cost-records.ts';
 import { PAGE_SIZE, QueryInputError, type Page } from '../query/keyset.ts';
+import { reportingInputErrors } from './table-connections.ts';
 import { andSql, type SqlFragment } from '../query/sql.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';
@@ -59,16 +60,6 @@ import { loader } from './loaders.ts';
 import { CostRecordRef, FamilyRef, type CostRecordRow } from './refs.ts';
 
 type SchemaTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer Types> ? Types : never;
-
-/** Runs `work`, turning the query layer's input errors into BAD_USER_INPUT GraphQL errors. */
-export async function reportingInputErrors<T>(work: () => T | Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof QueryInputError) throw gatewayError('BAD_USER_INPUT', error.message);
-    throw error;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Ordering
@@ -187,7 +178,7 @@ CostRecordFilterInput.implement({
 });
 
 /** Family ids in filters may be global ids (as Family.id returns them) or the families' own ids. */
-function familyIdFromInput(id: string, path: string): string {
+export function familyIdFromInput(id: string, path: string): string {
   let decoded: { typename: string; id: string };
   try {
     decoded = decodeGlobalID(id);
