@@ -4,13 +4,15 @@
 import { createApiKey } from '../src/auth/keys.ts';
 import { openMigratedDatabase } from '../src/db/bootstrap.ts';
 import { createPrismaClient } from '../src/db/client.ts';
+import { ExportService } from '../src/exports/service.ts';
 import { createGatewayServer, listen } from '../src/server/http.ts';
 
 const [databaseUrl] = process.argv.slice(2);
 const { db } = await openMigratedDatabase(databaseUrl);
 const prisma = createPrismaClient(databaseUrl);
 const { key } = await createApiKey(prisma, { name: 'bench', role: 'reader' });
-const server = createGatewayServer({ db, prisma });
+const exports = new ExportService({ db });
+const server = createGatewayServer({ db, prisma, exports });
 const { port } = await listen(server, 0, '127.0.0.1');
 
 async function graphql(query: string, variables: Record<string, unknown> = {}): Promise<Record<string, any>> {
@@ -55,6 +57,7 @@ const result = {
 };
 server.close();
 server.closeAllConnections();
+await exports.close();
 await prisma.$disconnect();
 db.close();
 console.log(JSON.stringify(result));

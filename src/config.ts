@@ -7,13 +7,39 @@ export interface GatewayConfig {
   embeddedDefault: boolean;
   port: number;
   host: string;
+  exports: {
+    /** Where export files go; unset: `exports/` beside the database file. */
+    dir: string | undefined;
+    /** How long a finished export file is kept. */
+    retentionMs: number;
+    /** Export jobs run at once. */
+    concurrency: number;
+  };
 }
 
 export class ConfigError extends Error {}
 
+/** A whole number from `min` to `max` from the environment, or `fallback` when the variable is unset or empty. */
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${text}")`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const port = env.PORT === undefined || env.PORT === '' ? 4000 : Number(env.PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a whole number from 0 to 65535 (got "${env.PORT}")`);
+  const port = wholeNumber(env, 'PORT', 4000, 0, 65535);
   const databaseUrl = env.DATABASE_URL || DEFAULT_DATABASE_URL;
-  return { databaseUrl, embeddedDefault: !env.DATABASE_URL, port, host: env.HOST || '127.0.0.1' };
+  return {
+    databaseUrl,
+    embeddedDefault: !env.DATABASE_URL,
+    port,
+    host: env.HOST || '127.0.0.1',
+    exports: {
+      dir: env.EXPORT_DIR || undefined,
+      retentionMs: wholeNumber(env, 'EXPORT_RETENTION_DAYS', 7, 1, 3650) * 24 * 3600_000,
+      concurrency: wholeNumber(env, 'EXPORT_CONCURRENCY', 2, 1, 64),
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { sqliteFilePath } from '../src/db/url.ts';
 import type { SqliteDatabase } from '../src/db/sqlite.ts';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
+import { ExportService } from '../src/exports/service.ts';
 import { createGatewayServer, listen } from '../src/server/http.ts';
 import { createApiKey } from '../src/auth/keys.ts';
 import { postGraphQL, type GraphQLResponse } from './helpers.ts';
@@ -43,7 +44,8 @@ export async function startCountingGateway(db: SqliteDatabase, databaseUrl: stri
     return statement;
   }) as typeof db.prepare;
 
-  const server = createGatewayServer({ db, prisma });
+  const exports = new ExportService({ db });
+  const server = createGatewayServer({ db, prisma, exports });
   const { port } = await listen(server, 0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${port}`;
   const { key } = await createApiKey(prisma, { name: 'counting test', role: 'admin' });
@@ -69,6 +71,7 @@ export async function startCountingGateway(db: SqliteDatabase, databaseUrl: stri
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await exports.close();
       await prisma.$disconnect();
     },
   };

@@ -6,6 +6,8 @@ import { Decimal as BaseDecimal } from 'decimal.js';
 import { openMigratedDatabase } from '../src/db/bootstrap.ts';
 import { createApiKey } from '../src/auth/keys.ts';
 import { createPrismaClient, type PrismaClient } from '../src/db/client.ts';
+import { ExportService, type ExportServiceOptions } from '../src/exports/service.ts';
+import { familyIdFromInput } from '../src/graphql/cost-records.ts';
 import { createGatewayServer, listen } from '../src/server/http.ts';
 import type { SqliteDatabase } from '../src/db/sqlite.ts';
 
@@ -90,16 +92,18 @@ export async function postGraphQL<T>(baseUrl: string, key: string | null, query:
  * A real gateway HTTP server on a free port over the given database, with a small GraphQL client that sends an admin
  * key (`keys.reader` is there for tests of what readers may not do).
  */
-export async function startGateway(db: SqliteDatabase, databaseUrl: string) {
+export async function startGateway(db: SqliteDatabase, databaseUrl: string, exportOptions: Omit<ExportServiceOptions, 'db'> = {}) {
   const prisma = createPrismaClient(databaseUrl);
   const keys = await createTestKeys(prisma);
-  const server = createGatewayServer({ db, prisma });
+  const exports = new ExportService({ db, filterOptions: { familyId: familyIdFromInput }, ...exportOptions });
+  const server = createGatewayServer({ db, prisma, exports });
   const { port } = await listen(server, 0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
     baseUrl,
     prisma,
     keys,
+    exports,
     graphql: <T = Record<string, any>>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}) =>
       postGraphQL<T>(baseUrl, keys.admin, query, variables, headers),
     /** The same, with another key, or none (null). */
@@ -110,6 +114,7 @@ export async function startGateway(db: SqliteDatabase, databaseUrl: string) {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await exports.close();
       await prisma.$disconnect();
     },
   };

@@ -13,7 +13,14 @@ import { getBatch, listBatches } from '../ingest/batches.ts';
 import { IngestError } from '../ingest/errors.ts';
 import { fileSource, ingest, type IngestSummary } from '../ingest/service.ts';
 import type { ProgressCallback } from '../ingest/sources.ts';
+import { ExportService } from '../exports/service.ts';
+import { familyIdFromInput } from '../graphql/cost-records.ts';
 import { createGatewayServer, listen } from '../server/http.ts';
+import { exportFileName } from '../exports/files.ts';
+import { checkExportParams, exportSelection, type ExportFormat } from '../exports/params.ts';
+import { ExportWriteError, runExport } from '../exports/runner.ts';
+import type { CostRecordFilter } from '../query/cost-record-filter.ts';
+import { QueryInputError } from '../query/keyset.ts';
 
 /** Rows the embedded default is seeded with on first start. */
 const DEMO_ROWS_ON_FIRST_START = 50_000;
@@ -169,11 +176,20 @@ export async function serveCommand(): Promise<void> {
   } else if ((await countApiKeys(prisma)) === 0) {
     process.stderr.write('no API keys yet: every API request is refused until you create one with `focus-gateway keys create --name <name> --role admin`\n');
   }
-  const server = createGatewayServer({ db, prisma });
+  const exports = new ExportService({
+    db,
+    exportDir: config.exports.dir,
+    retentionMs: config.exports.retentionMs,
+    concurrency: config.exports.concurrency,
+    filterOptions: { familyId: familyIdFromInput },
+  });
+  const server = createGatewayServer({ db, prisma, exports });
   const { port, host } = await listen(server, config.port, config.host);
   say(`FOCUS Gateway listening on http://${host}:${port} (GraphQL: /graphql; health: /healthz; database ${config.databaseUrl})`);
   const shutdown = () => {
     server.close(async () => {
+      // Running exports stop and go back to PENDING: the next start runs them again.
+      await exports.close();
       db.close();
       await prisma.$disconnect();
       process.exit(0);
@@ -230,4 +246,61 @@ export async function keysRevokeCommand(idOrPrefix: string): Promise<void> {
     const what = `key "${apiKey.name}" (id ${apiKey.id}, ${displayApiKey(apiKey)})`;
     say(alreadyRevoked ? `${what} was already revoked at ${apiKey.revokedAt!.toISOString()}` : `revoked ${what}: requests with it are now refused`);
   });
+}
+
+export interface ExportCommandOptions {
+  from: Date;
+  to: Date;
+  format: string;
+  out?: string;
+  includeCommitments?: boolean;
+  filter?: CostRecordFilter;
+}
+
+/**
+ * Writes an export straight to a file, through the same worker and writers as the server's export jobs (without a
+ * job record: the file is the caller's, not the server's to serve or expire). Ctrl-C stops it and removes the partial
+ * file.
+ */
+export async function exportCommand(options: ExportCommandOptions): Promise<void> {
+  const { db } = await openMigratedDatabase(loadConfig().databaseUrl);
+  const bar = progressBar('export');
+  try {
+    const params = checkExportParams({
+      billingPeriodStart: options.from,
+      billingPeriodEnd: options.to,
+      format: options.format.toUpperCase() as ExportFormat,
+      filter: options.filter,
+      includeContractCommitments: options.includeCommitments,
+    });
+    const target = path.resolve(options.out ?? exportFileName(params));
+    const started = performance.now();
+    let total = 0;
+    const run = runExport(
+      {
+        databaseFile: db.name,
+        format: params.format,
+        where: exportSelection(params),
+        period: { start: params.billingPeriodStart.getTime(), end: params.billingPeriodEnd.getTime() },
+        includeContractCommitments: params.includeContractCommitments,
+        target,
+      },
+      { counted: (recordCount) => (total = recordCount), progress: (rows) => bar.update(rows, total) },
+    );
+    const interrupt = () => void run.stop().finally(() => process.exit(130));
+    process.once('SIGINT', interrupt);
+    const result = await run.done.finally(() => process.off('SIGINT', interrupt));
+    bar.stop();
+    const seconds = (performance.now() - started) / 1000;
+    const commitments = result.commitmentRows === null ? '' : ` and ${count(result.commitmentRows)} Contract Commitment rows`;
+    say(`wrote ${count(result.rowsWritten)} Cost and Usage rows${commitments} to ${target} (${params.format}, ${count(result.byteSize)} bytes) in ${seconds.toFixed(1)}s, ${count(Math.round(result.rowsWritten / Math.max(seconds, 0.001)))} rows/s`);
+    say(`  sha256 ${result.sha256}`);
+  } catch (error) {
+    bar.stop();
+    if (!(error instanceof QueryInputError || error instanceof ExportWriteError)) throw error;
+    process.stderr.write(`focus-gateway: ${error.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    db.close();
+  }
 }

@@ -1,14 +1,31 @@
-/** The `focus-gateway` command line: serve, migrate, ingest, batches, demo, keys. */
+/** The `focus-gateway` command line: serve, migrate, ingest, batches, demo, export, keys. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config.ts';
 import { IngestError } from '../ingest/errors.ts';
 import { API_KEY_ROLES } from '../auth/keys.ts';
-import { batchesCommand, demoCommand, ingestCommand, keysCreateCommand, keysListCommand, keysRevokeCommand, migrateCommand, serveCommand } from './commands.ts';
+import { batchesCommand, demoCommand, exportCommand, ingestCommand, keysCreateCommand, keysListCommand, keysRevokeCommand, migrateCommand, serveCommand } from './commands.ts';
 
 const positiveInteger = (value: string) => {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('expected a whole number');
   return number;
+};
+
+/** A day (`2026-01-01`, midnight UTC) or an RFC 3339 date-time with its zone. */
+const dateTime = (value: string) => {
+  const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T.+(Z|[+-]\d{2}:\d{2})$/i.test(value) ? new Date(value) : null;
+  if (!date || Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected a date such as 2026-01-01 or a date-time such as 2026-01-01T00:00:00Z');
+  return date;
+};
+
+const jsonObject = (value: string) => {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // Reported below, as for any other value that is not an object.
+  }
+  throw new InvalidArgumentError('expected a JSON object, such as \'{"billingAccountId":{"eq":"123"}}\'');
 };
 
 export function buildProgram(): Command {
@@ -47,6 +64,17 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'random seed; the same seed gives the same data', positiveInteger, 1)
     .option('--out <file.csv>', 'write CSV files instead of loading the database')
     .action(demoCommand);
+
+  program
+    .command('export')
+    .description('write the cost rows of a billing period range to a file (CSV, Parquet or JSON Lines), as export jobs do')
+    .requiredOption('--from <date>', 'start of the range: rows whose billing period overlaps [from, to)', dateTime)
+    .requiredOption('--to <date>', 'end of the range (exclusive)', dateTime)
+    .addOption(new Option('--format <format>', 'file format; json writes JSON Lines').choices(['csv', 'parquet', 'json']).default('csv'))
+    .option('--out <file>', 'file to write (default: focus-cost-and-usage-<from>-<to>.<ext> here)')
+    .option('--include-commitments', 'add the Contract Commitment rows behind the exported rows: the file is then a tar of both')
+    .option('--filter <json>', 'a CostRecordFilter as JSON, as in the GraphQL API', jsonObject)
+    .action(exportCommand);
 
   const keys = program.command('keys').description('manage the API keys clients authenticate with (stored hashed; a key is shown only when created)');
   keys

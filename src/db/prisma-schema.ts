@@ -196,5 +196,41 @@ model ApiKey {
 
   @@map("api_keys")
 }
+
+/// An export of cost rows to a file, written in the background by the server that owns the export directory.
+model ExportJob {
+  id                         String    @id @default(uuid())
+  /// PENDING, PROCESSING, COMPLETE, FAILED, CANCELLED, or EXPIRED once the retention sweep removed a complete file.
+  status                     String    @default("PENDING")
+  /// The API key that started the job; null when no key did.
+  ownerKeyId                 String?   @map("owner_key_id")
+  /// CSV, PARQUET or JSON (JSON Lines).
+  format                     String
+  billingPeriodStart         DateTime  @map("billing_period_start")
+  billingPeriodEnd           DateTime  @map("billing_period_end")
+  /// The CostRecordFilter as given; compiled again whenever the job (re)starts.
+  filter                     Json?
+  includeContractCommitments Boolean   @default(false) @map("include_contract_commitments")
+  createdAt                  DateTime  @default(now()) @map("created_at")
+  startedAt                  DateTime? @map("started_at")
+  /// When the job ended: complete, failed or cancelled.
+  completedAt                DateTime? @map("completed_at")
+  /// Cost rows the export matched, counted when it starts writing.
+  recordCount                Int?      @map("record_count")
+  rowsWritten                Int       @default(0) @map("rows_written")
+  progress                   Float     @default(0)
+  byteSize                   BigInt?   @map("byte_size")
+  sha256                     String?
+  error                      String?
+  /// Where the finished file goes; its ".partial" sibling directory holds it while it is written.
+  filePath                   String?   @map("file_path")
+  expiresAt                  DateTime? @map("expires_at")
+  expiredAt                  DateTime? @map("expired_at")
+
+  @@index([ownerKeyId, createdAt])
+  @@index([createdAt])
+  @@index([status])
+  @@map("export_jobs")
+}
 `;
 }

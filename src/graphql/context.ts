@@ -2,6 +2,7 @@
 import type { Viewer } from '../auth/keys.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
+import type { ExportService } from '../exports/service.ts';
 import { gatewayError } from './errors.ts';
 
 export type { Viewer };
@@ -10,11 +11,15 @@ export interface GatewayServices {
   /** Raw connection for the hand-written SQL modules (keyset pages, aggregates). */
   db: SqliteDatabase;
   prisma: PrismaClient;
+  /** Export jobs of this server process. */
+  exports: ExportService;
 }
 
 export interface GraphQLContext extends GatewayServices {
   /** Every operation is authenticated before it runs (src/server/http.ts), so there is always a caller. */
   viewer: Viewer;
+  /** Scheme, host and port the client reached the server at, for the links the API hands out (download URLs). */
+  origin: string;
   /**
    * Per-operation memo for DataLoaders, created lazily by `loader()` in loaders.ts. A new context per HTTP request,
    * and per message on a long-lived WebSocket subscription, so cached rows never go stale.
@@ -22,8 +27,8 @@ export interface GraphQLContext extends GatewayServices {
   loaders: Map<unknown, unknown>;
 }
 
-export function createContext(services: GatewayServices, viewer: Viewer): GraphQLContext {
-  return { ...services, viewer, loaders: new Map() };
+export function createContext(services: GatewayServices, viewer: Viewer, origin: string): GraphQLContext {
+  return { ...services, viewer, origin, loaders: new Map() };
 }
 
 /** Changes to shared data (families) are for admin keys; reader keys may read and export. */

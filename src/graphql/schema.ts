@@ -9,10 +9,13 @@ import './commitments.ts';
 import './metadata.ts';
 import './links.ts';
 import './analytics.ts';
+import './exports.ts';
 
 builder.queryType({ description: 'FinOps FOCUS 1.3 billing data: cost rows, commitments, accounts, families and aggregates.' });
 
-builder.mutationType({ description: 'Changes to the gateway\'s own data: families.' });
+builder.mutationType({ description: 'Changes to the gateway\'s own data (families) and export jobs.' });
+
+builder.subscriptionType({ description: 'Live updates, over graphql-ws (WebSocket) or server-sent events on /graphql.' });
 
 builder.queryField('focusVersion', (t) => t.string({ description: 'The FOCUS version this gateway serves.', resolve: () => FOCUS_VERSION }));
 

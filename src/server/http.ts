@@ -1,6 +1,7 @@
 /**
  * The HTTP server: the health check (open), and the GraphQL API at /graphql (yoga over HTTP and SSE, with GraphiQL in
- * the browser; graphql-ws over WebSocket on the same path), where every operation needs an API key.
+ * the browser; graphql-ws over WebSocket on the same path), and export downloads at /exports/<id>/file; all but the
+ * health check need an API key.
  */
 import { createServer, type Server } from 'node:http';
 import { GraphQLError } from 'graphql';
@@ -9,6 +10,7 @@ import { authenticate, presentedKey, UnauthenticatedError } from '../auth/creden
 import type { Viewer } from '../auth/keys.ts';
 import { createContext, type GatewayServices } from '../graphql/context.ts';
 import { schema } from '../graphql/schema.ts';
+import { EXPORT_FILE_PATH, serveExportFile } from './downloads.ts';
 import { attachGraphQLWebSocket } from './websocket.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -31,7 +33,7 @@ export function createGraphQLHandler(services: GatewayServices) {
     graphqlEndpoint: GRAPHQL_PATH,
     // A new context per request: loaders batch within one operation and never serve another request's rows. Building
     // it authenticates the request, so no operation runs without a valid key (GraphiQL's page itself is open).
-    context: async ({ request }) => createContext(services, await requestViewer(services, request)),
+    context: async ({ request }) => createContext(services, await requestViewer(services, request), new URL(request.url).origin),
     graphiql: { title: 'FOCUS Gateway' },
     logging: false,
   });
@@ -44,6 +46,14 @@ export function createGatewayServer(services: GatewayServices): Server {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === GRAPHQL_PATH) {
       void graphql(request, response);
+      return;
+    }
+    const exportFile = EXPORT_FILE_PATH.exec(url.pathname);
+    if (exportFile) {
+      serveExportFile(services, request, response, exportFile[1]).catch(() => {
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'the file could not be served' } }));
+      });
       return;
     }
     if (url.pathname === '/healthz' && (request.method === 'GET' || request.method === 'HEAD')) {

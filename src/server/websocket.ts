@@ -33,7 +33,7 @@ export function attachGraphQLWebSocket(server: Server, path: string, services: G
         }
       },
       // One context per operation: its loaders batch within the operation and do not outlive it.
-      context: (ctx) => createContext(services, viewers.get(ctx.extra.socket)!),
+      context: (ctx) => createContext(services, viewers.get(ctx.extra.socket)!, `http://${ctx.extra.request.headers.host ?? 'localhost'}`),
     },
     sockets,
   );
