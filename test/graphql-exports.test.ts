@@ -156,6 +156,32 @@ describe('export jobs over GraphQL, graphql-ws, SSE and HTTP downloads', () => {
     expect(again.errors?.[0].extensions?.code).toBe('CONFLICT');
   });
 
+  it('frees a subscription when the client unsubscribes or drops the socket', async () => {
+    const first = await start({ format: 'JSON' });
+    const job = await start({ format: 'CSV' });
+    // A socket that goes away without unsubscribing, while the job is still waiting behind the first.
+    const dropped = new WebSocket(`${gateway.baseUrl.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    await new Promise((resolve) => dropped.once('open', resolve));
+    dropped.send(JSON.stringify({ type: 'connection_init', payload: { apiKey: gateway.keys.admin } }));
+    await new Promise((resolve) => dropped.once('message', resolve));
+    dropped.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: UPDATED, variables: { id: job.id } } }));
+    await new Promise((resolve) => dropped.once('message', resolve));
+    expect(gateway.exports.listenerCount(jobId(job.id))).toBe(1);
+    dropped.terminate();
+    await expect.poll(() => gateway.exports.listenerCount(jobId(job.id)), { timeout: 5000 }).toBe(0);
+    // Clients that unsubscribe after their first update, again and again.
+    const client = createClient({ url: `${gateway.baseUrl.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { apiKey: gateway.keys.admin }, retryAttempts: 0 });
+    for (let cycle = 0; cycle < 50; cycle++) {
+      await new Promise<void>((resolve, reject) => {
+        const unsubscribe = client.subscribe({ query: UPDATED, variables: { id: job.id } }, { next: () => (unsubscribe(), resolve()), error: reject, complete: () => resolve() });
+      });
+    }
+    await client.dispose();
+    await expect.poll(() => gateway.exports.listenerCount(jobId(job.id)), { timeout: 5000 }).toBe(0);
+    await watchOverWebSocket(first.id);
+    await watchOverWebSocket(job.id);
+  });
+
   it('rejects a reversed period with BAD_USER_INPUT', async () => {
     const result = await gateway.graphql(START, { input: { billingPeriodStart: PERIOD.billingPeriodEnd, billingPeriodEnd: PERIOD.billingPeriodStart, format: 'CSV' } });
     expect(result.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
