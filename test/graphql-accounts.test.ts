@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient } from '../src/db/client.ts';
 import { createFamily } from '../src/families/service.ts';
 import { fileSource, ingest } from '../src/ingest/service.ts';
-import { AWS_COMMITMENT_SAMPLE, AWS_COST_SAMPLE, MULTI_PROVIDER_SAMPLE, readCsvObjects, tempDatabase } from './helpers.ts';
+import { AWS_COMMITMENT_SAMPLE, AWS_COST_SAMPLE, dataOf, MULTI_PROVIDER_SAMPLE, readCsvObjects, tempDatabase } from './helpers.ts';
 import { startCountingGateway } from './counting-gateway.ts';
 
 let database: Awaited<ReturnType<typeof tempDatabase>>;
@@ -31,11 +31,7 @@ afterAll(async () => {
   database.close();
 });
 
-async function data(query: string, variables?: Record<string, unknown>) {
-  const response = await gateway.graphql(query, variables);
-  expect(response.errors).toBeUndefined();
-  return response.data!;
-}
+const data = (query: string, variables?: Record<string, unknown>) => dataOf(gateway, query, variables);
 
 const billingAccountIds = [...new Set(rows.map((row) => row.BillingAccountId))].sort();
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { effectiveSavingsRate } from '../src/analytics/kpis.ts';
 import { createFamily } from '../src/families/service.ts';
 import { fileSource, ingest } from '../src/ingest/service.ts';
-import { FIXTURES, readCsvObjects, startGateway, tempDatabase } from './helpers.ts';
+import { dataOf, FIXTURES, readCsvObjects, startGateway, tempDatabase } from './helpers.ts';
 
 const Decimal = BaseDecimal.clone({ precision: 200 });
 const SUMMARY = path.join(FIXTURES, 'analytics/summary.csv');
@@ -33,11 +33,7 @@ describe('costSummary and KPIs over GraphQL', () => {
     database.close();
   });
 
-  const data = async (query: string, variables?: Record<string, unknown>) => {
-    const result = await gateway.graphql(query, variables);
-    expect(result.errors).toBeUndefined();
-    return result.data!;
-  };
+  const data = (query: string, variables?: Record<string, unknown>) => dataOf(gateway, query, variables);
 
   it('totals by service and month equal an exact decimal sum of the file, currencies apart', async () => {
     const { costSummary } = await data(`{

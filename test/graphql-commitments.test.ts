@@ -3,7 +3,7 @@ import { Decimal as BaseDecimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACT_COMMITMENT_COLUMNS } from '../src/focus/columns.ts';
 import { fileSource, ingest } from '../src/ingest/service.ts';
-import { AWS_COMMITMENT_SAMPLE, AWS_COST_SAMPLE, readCsvObjects, startGateway, tempDatabase } from './helpers.ts';
+import { AWS_COMMITMENT_SAMPLE, AWS_COST_SAMPLE, dataOf, failureOf, readCsvObjects, startGateway, tempDatabase } from './helpers.ts';
 
 const Decimal = BaseDecimal.clone({ precision: 200 });
 
@@ -23,17 +23,9 @@ afterAll(async () => {
   database.close();
 });
 
-async function data(query: string, variables?: Record<string, unknown>) {
-  const response = await gateway.graphql(query, variables);
-  expect(response.errors).toBeUndefined();
-  return response.data!;
-}
+const data = (query: string, variables?: Record<string, unknown>) => dataOf(gateway, query, variables);
 
-async function failure(query: string, variables?: Record<string, unknown>) {
-  const response = await gateway.graphql(query, variables);
-  expect(response.errors).toHaveLength(1);
-  return response.errors![0];
-}
+const failure = (query: string, variables?: Record<string, unknown>) => failureOf(gateway, query, variables);
 
 /**
  * The ContractApplied elements of the cost file, with their numbers as the file writes them (JSON.parse would turn

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fileSource, ingest } from '../src/ingest/service.ts';
-import { AWS_COST_SAMPLE, MULTI_PROVIDER_SAMPLE, readCsvObjects, startGateway, tempDatabase } from './helpers.ts';
+import { AWS_COST_SAMPLE, dataOf, failureOf, MULTI_PROVIDER_SAMPLE, readCsvObjects, startGateway, tempDatabase } from './helpers.ts';
 
 let database: Awaited<ReturnType<typeof tempDatabase>>;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
@@ -28,17 +28,9 @@ beforeEach(() => {
   database.db.exec('DELETE FROM families');
 });
 
-async function data(query: string, variables?: Record<string, unknown>) {
-  const response = await gateway.graphql(query, variables);
-  expect(response.errors).toBeUndefined();
-  return response.data!;
-}
+const data = (query: string, variables?: Record<string, unknown>) => dataOf(gateway, query, variables);
 
-async function failure(query: string, variables?: Record<string, unknown>) {
-  const response = await gateway.graphql(query, variables);
-  expect(response.errors).toHaveLength(1);
-  return response.errors![0];
-}
+const failure = (query: string, variables?: Record<string, unknown>) => failureOf(gateway, query, variables);
 
 const FAMILY_FIELDS = 'id name description createdAt updatedAt accounts { accountId kind name billingAccount { accountId } subAccount { accountId } addedAt }';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { columnsOf, CONTRACT_COMMITMENT_COLUMNS, COST_AND_USAGE_COLUMNS } from '../src/focus/columns.ts';
 import { getBatch, listBatches } from '../src/ingest/batches.ts';
 import { fileSource, ingest } from '../src/ingest/service.ts';
-import { AWS_COMMITMENT_SAMPLE, AWS_COST_SAMPLE, MULTI_PROVIDER_SAMPLE, readCsvObjects, startGateway, tempDatabase } from './helpers.ts';
+import { AWS_COMMITMENT_SAMPLE, AWS_COST_SAMPLE, dataOf, MULTI_PROVIDER_SAMPLE, readCsvObjects, startGateway, tempDatabase } from './helpers.ts';
 
 let database: Awaited<ReturnType<typeof tempDatabase>>;
 let gateway: Awaited<ReturnType<typeof startGateway>>;
@@ -28,11 +28,7 @@ afterAll(async () => {
   database.close();
 });
 
-async function data(query: string, variables?: Record<string, unknown>) {
-  const response = await gateway.graphql(query, variables);
-  expect(response.errors).toBeUndefined();
-  return response.data!;
-}
+const data = (query: string, variables?: Record<string, unknown>) => dataOf(gateway, query, variables);
 
 const COLUMN_FIELDS = 'name field dataset type featureLevel nullable allowedValues introduced deprecated description';
 const upper = (text: string) => text.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();

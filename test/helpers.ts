@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -63,6 +64,22 @@ export function tableCounts(db: SqliteDatabase): Record<string, number> {
 export interface GraphQLResponse<T = Record<string, any>> {
   data?: T | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+}
+
+type GraphQLClient = { graphql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> };
+
+/** The data of an operation that must succeed. */
+export async function dataOf(client: GraphQLClient, query: string, variables?: Record<string, unknown>): Promise<Record<string, any>> {
+  const response = await client.graphql(query, variables);
+  expect(response.errors).toBeUndefined();
+  return response.data!;
+}
+
+/** The one error of an operation that must fail. */
+export async function failureOf(client: GraphQLClient, query: string, variables?: Record<string, unknown>) {
+  const response = await client.graphql(query, variables);
+  expect(response.errors).toHaveLength(1);
+  return response.errors![0];
 }
 
 /** API keys made for a test gateway, one of each role. */

@@ -59,16 +59,7 @@ function toJob(row: StoredJob): ExportJob {
   };
 }
 
-export interface NewJob {
-  id: string;
-  ownerKeyId: string | null;
-  format: ExportFormat;
-  billingPeriodStart: Date;
-  billingPeriodEnd: Date;
-  filter: CostRecordFilter | null;
-  includeContractCommitments: boolean;
-  createdAt: Date;
-}
+export type NewJob = Pick<ExportJob, 'id' | 'ownerKeyId' | 'format' | 'billingPeriodStart' | 'billingPeriodEnd' | 'filter' | 'includeContractCommitments' | 'createdAt'>;
 
 export function insertJob(db: SqliteDatabase, job: NewJob): void {
   db.prepare(
