@@ -94,6 +94,29 @@ function checkedColumns(sum: ExactSum): string[] {
   ];
 }
 
+/**
+ * Aggregate expressions that keep the exact sum of `x` in parts, for tables of partial sums (the daily rollup): the two
+ * integer parts of the fit values, the exact decimal sum of the others (null when none), and the count of non-null
+ * values. Adding the parts of several rows and then the rests gives the exact sum of all their values.
+ */
+export function exactSumPartsSql(x: string): { high: string; low: string; rest: string; count: string } {
+  const k = scaled(x);
+  const fit = fits(x);
+  return {
+    high: `SUM(${k} / ${PART}) FILTER (WHERE ${fit})`,
+    low: `SUM(${k} % ${PART}) FILTER (WHERE ${fit})`,
+    rest: `decimal_sum(${x}) FILTER (WHERE NOT ${fit})`,
+    count: `COUNT(${x})`,
+  };
+}
+
+/** The decimal text of a total kept as parts; null when no value was added. */
+export function decimalOfParts(high: bigint | null, low: bigint | null, rest: string | null, count: bigint | number): string | null {
+  if (Number(count) === 0) return null;
+  const fitTotal = high === null ? '0' : decimalOfScaled(high, low ?? 0n);
+  return rest === null || rest === '0' ? fitTotal : new ExactDecimal(fitTotal).plus(rest).toFixed();
+}
+
 function decimalOfScaled(high: bigint, low: bigint): string {
   const units = high * PART + low;
   const negative = units < 0n;

@@ -4,6 +4,8 @@
  * of every group unless one currency is asked for, which then restricts the rows to it.
  */
 import { COST_AND_USAGE_COLUMNS } from '../focus/columns.ts';
+import { ROLLUP_DIMENSIONS, SUM_METRICS, type SumMetric } from './rollup-columns.ts';
+import { rollupAggregate } from './rollups.ts';
 import { ExactDecimal, type SqliteDatabase } from '../db/sqlite.ts';
 import { QueryInputError, type SortDirection } from '../query/keyset.ts';
 import { andSql, TRUE_SQL, type SqlFragment } from '../query/sql.ts';
@@ -11,8 +13,7 @@ import { resolveDimension, type Dimension } from './dimensions.ts';
 import { exactAggregate, type ExactAggregateRow } from './exact-sum.ts';
 import { periodEnd, periodStartSql, type ChargeRange, type Granularity } from './periods.ts';
 
-export const SUM_METRICS = ['billedCost', 'effectiveCost', 'listCost', 'contractedCost', 'consumedQuantity', 'pricingQuantity'] as const;
-export type SumMetric = (typeof SUM_METRICS)[number];
+export { SUM_METRICS, type SumMetric };
 export const METRICS = [...SUM_METRICS, 'rowCount'] as const;
 export type Metric = (typeof METRICS)[number];
 
@@ -67,6 +68,8 @@ export interface CostSummary {
   readonly rows: CostSummaryRow[];
   /** Groups before the limit was applied. */
   readonly totalGroups: number;
+  /** Where the totals came from: the daily rollup, or the cost rows themselves. The totals are the same either way. */
+  readonly answeredFrom: 'ROLLUP' | 'ROWS';
 }
 
 function invalid(message: string): never {
@@ -141,6 +144,28 @@ function chargeRange(db: SqliteDatabase): ChargeRange | null {
   return range.earliest === null || range.latest === null ? null : { earliest: range.earliest, latest: range.latest };
 }
 
+/**
+ * The planner: the daily rollup answers when the buckets are days or longer and every grouped dimension is one of its
+ * columns (or the family, which it derives from its account columns); the filter is then tried against it, and one
+ * that names a column the rollup lacks (a date-time range, an amount, a tag, a resource) sends the question to the
+ * rows. Null when the rows must answer.
+ */
+function answeredFromRollup(
+  db: SqliteDatabase,
+  query: { granularity: Granularity; dimensions: readonly Dimension[]; where: SqlFragment; keys: SqlFragment[]; sums: string[] },
+): ExactAggregateRow[] | null {
+  if (query.granularity === 'HOUR') return null;
+  if (!query.dimensions.every((dimension) => dimension.kind === 'family' || (dimension.kind === 'column' && ROLLUP_FIELDS.has(dimension.name)))) return null;
+  try {
+    return rollupAggregate(db, { where: query.where, keys: query.keys, sums: query.sums });
+  } catch (error) {
+    if (error instanceof Error && /no such column/.test(error.message)) return null;
+    throw error;
+  }
+}
+
+const ROLLUP_FIELDS = new Set(ROLLUP_DIMENSIONS.map((column) => column.field));
+
 function familyNames(db: SqliteDatabase): Map<string, string> {
   return new Map((db.prepare('SELECT id, name FROM families').all() as { id: string; name: string }[]).map((family) => [family.id, family.name]));
 }
@@ -160,20 +185,20 @@ export function costSummary(db: SqliteDatabase, input: CostSummaryInput): CostSu
   const sums = SUM_METRICS.filter((metric) => metrics.includes(metric)).map((metric) => ({ name: metric, sql: `cr.${METRIC_COLUMNS.get(metric)}` }));
 
   // One read transaction: the month range, the aggregate and the family names all see the same rows.
-  const { aggregated, families } = db.transaction(() => {
-    const periodSql = periodStartSql(granularity, 'cr.charge_period_start', granularity === 'MONTH' ? chargeRange(db) : null);
-    const keys: SqlFragment[] = [
-      { sql: 'cr.billing_currency', params: [] },
-      ...(periodSql === null ? [] : [{ sql: periodSql, params: [] }]),
-      ...dimensions.flatMap((dimension) => dimension.keys),
-    ];
-    const aggregated = exactAggregate(db, { from: 'cost_records cr', where, keys, sums });
-    return { aggregated, families: dimensions.some((dimension) => dimension.kind === 'family') ? familyNames(db) : new Map<string, string>() };
+  const { aggregated, answeredFrom, families } = db.transaction(() => {
+    const range = granularity === 'MONTH' ? chargeRange(db) : null;
+    const keysOver = (time: string): SqlFragment[] => {
+      const periodSql = periodStartSql(granularity, time, range);
+      return [{ sql: 'cr.billing_currency', params: [] }, ...(periodSql === null ? [] : [{ sql: periodSql, params: [] }]), ...dimensions.flatMap((dimension) => dimension.keys)];
+    };
+    const fromRollup = answeredFromRollup(db, { granularity, dimensions, where, keys: keysOver('cr.charge_day'), sums: sums.map((sum) => sum.name) });
+    const aggregated = fromRollup ?? exactAggregate(db, { from: 'cost_records cr', where, keys: keysOver('cr.charge_period_start'), sums });
+    return { aggregated, answeredFrom: fromRollup ? ('ROLLUP' as const) : ('ROWS' as const), families: dimensions.some((dimension) => dimension.kind === 'family') ? familyNames(db) : new Map<string, string>() };
   })();
 
   const groups = aggregated.map((group) => toGroup(group, dimensions, granularity, families));
   groups.sort(order);
-  return { rows: groups.slice(0, limit).map((group) => group.row), totalGroups: groups.length };
+  return { rows: groups.slice(0, limit).map((group) => group.row), totalGroups: groups.length, answeredFrom };
 }
 
 function toGroup(group: ExactAggregateRow, dimensions: readonly Dimension[], granularity: Granularity, families: Map<string, string>): Group {

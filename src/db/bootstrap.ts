@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { rebuildRollups } from '../analytics/rollups.ts';
 import { applyMigrations, pendingMigrationNames } from './migrate.ts';
 import { openSqlite, type SqliteDatabase } from './sqlite.ts';
 import { sqliteFilePath } from './url.ts';
@@ -15,5 +16,8 @@ export async function openMigratedDatabase(databaseUrl: string): Promise<{ db: S
   if (pendingMigrationNames(db).length === 0) return { db, appliedMigrations: [] };
   db.close();
   const appliedMigrations = await applyMigrations(databaseUrl);
-  return { db: openSqlite(databaseUrl), appliedMigrations };
+  const migrated = openSqlite(databaseUrl);
+  // The migration that adds the daily rollup leaves it empty: fill it from the rows already loaded.
+  if (appliedMigrations.some((name) => name.endsWith('_cost_daily_rollups'))) rebuildRollups(migrated);
+  return { db: migrated, appliedMigrations };
 }

@@ -3,6 +3,7 @@
  * written once (in src/focus/columns.ts); the gateway's own models are written here. `npm run db:schema` writes the
  * file and a test fails when the committed file differs from this rendering.
  */
+import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES, rollupMeasureColumns } from '../analytics/rollup-columns.ts';
 import { COST_AND_USAGE_COLUMNS, CONTRACT_COMMITMENT_COLUMNS, type FocusColumn } from '../focus/columns.ts';
 
 const PRISMA_TYPE = { string: 'String', decimal: 'Decimal', datetime: 'DateTime', json: 'Json' } as const;
@@ -15,6 +16,20 @@ function focusFields(columns: readonly FocusColumn[]): string {
       return `  ${c.field.padEnd(width)}${type.padEnd(10)}@map("${c.dbColumn}")`;
     })
     .join('\n');
+}
+
+/** The daily rollup's columns: its dimensions as in cost_records (all nullable: a file may lack them), then the parts of each measure. */
+function rollupFields(): string {
+  const lines = ROLLUP_DIMENSIONS.map((c) => [c.field, `${PRISMA_TYPE[c.type]}?`, `@map("${c.dbColumn}")`]);
+  for (const measure of ROLLUP_MEASURES) {
+    const columns = rollupMeasureColumns(measure);
+    lines.push([`${measure.field}High`, 'BigInt?', `@map("${columns.high}")`]);
+    lines.push([`${measure.field}Low`, 'BigInt?', `@map("${columns.low}")`]);
+    lines.push([`${measure.field}Rest`, 'String?', `@map("${columns.rest}")`]);
+    lines.push([`${measure.field}Count`, 'Int', `@map("${columns.count}")`]);
+  }
+  const width = Math.max(...lines.map(([field]) => field.length)) + 1;
+  return lines.map(([field, type, map]) => `  ${field.padEnd(width)}${type.padEnd(10)}${map}`).join('\n');
 }
 
 export function renderPrismaSchema(): string {
@@ -157,6 +172,7 @@ model IngestBatch {
   costRecords        CostRecord[]
   commitments        Commitment[]
   findings           ConformanceFinding[]
+  rollups            CostDailyRollup[]
 
   @@index([checksum])
   @@map("ingest_batches")
@@ -195,6 +211,22 @@ model ApiKey {
   revokedAt     DateTime? @map("revoked_at")
 
   @@map("api_keys")
+}
+
+/// Daily totals of one batch's cost rows per common dimensions, kept at ingest: costSummary reads these instead of
+/// every row when the question only names their columns. Sums are exact (see src/analytics/exact-sum.ts).
+model CostDailyRollup {
+  id        Int         @id @default(autoincrement())
+  batchId   Int         @map("batch_id")
+  batch     IngestBatch @relation(fields: [batchId], references: [id], onDelete: Cascade)
+  /// The UTC day ChargePeriodStart falls in.
+  chargeDay DateTime    @map("charge_day")
+  rowCount  Int         @map("row_count")
+${rollupFields()}
+
+  @@index([batchId])
+  @@index([billingAccountId, billingPeriodStart])
+  @@map("cost_daily_rollups")
 }
 
 /// An export of cost rows to a file, written in the background by the server that owns the export directory.

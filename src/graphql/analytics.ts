@@ -125,6 +125,11 @@ const CostSummaryRef = builder.objectRef<ReturnType<typeof costSummary>>('CostSu
   fields: (t) => ({
     rows: t.field({ type: [CostSummaryRowRef], nullable: false, description: 'The groups, ordered by orderBy, at most limit of them.', resolve: (summary) => summary.rows }),
     totalGroups: t.exposeInt('totalGroups', { nullable: false, description: 'How many groups there are before the limit.' }),
+    answeredFrom: t.exposeString('answeredFrom', {
+      nullable: false,
+      description:
+        'ROLLUP when the daily rollup answered (buckets of a day or more, grouped and filtered only by its columns: currency, billing account and period, sub account, provider, service category, subcategory and name, region, charge and pricing category, commitment discount status, family); ROWS otherwise. The totals are the same either way.',
+    }),
   }),
 });
 

@@ -97,11 +97,16 @@ export class IngestStore {
     return updated;
   }
 
-  /** Deletes other batches' rows for the billing account and period pairs this batch holds; returns how many. */
+  /** Deletes other batches' rows (and their daily rollups) for the billing account and period pairs this batch holds; returns how many rows. */
   replaceRestatedPeriods(batchId: number, facts: BatchFacts): number {
-    const remove = this.db.prepare('DELETE FROM cost_records WHERE billing_account_id IS ? AND billing_period_start = ? AND batch_id <> ?');
+    const restated = 'billing_account_id IS ? AND billing_period_start = ? AND batch_id <> ?';
+    const remove = this.db.prepare(`DELETE FROM cost_records WHERE ${restated}`);
+    const removeRollups = this.db.prepare(`DELETE FROM cost_daily_rollups WHERE ${restated}`);
     let removed = 0;
-    for (const { accountId, periodStart } of facts.periods) removed += remove.run(accountId, periodStart, batchId).changes;
+    for (const { accountId, periodStart } of facts.periods) {
+      removed += remove.run(accountId, periodStart, batchId).changes;
+      removeRollups.run(accountId, periodStart, batchId);
+    }
     return removed;
   }
 

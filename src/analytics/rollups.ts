@@ -1,0 +1,90 @@
+/**
+ * The daily rollup (cost_daily_rollups): exact totals of each batch's cost rows per UTC day and common dimensions,
+ * written in the ingest's transaction, removed with the rows a --replace restates, and read by costSummary when a
+ * question names only its columns. Family membership is applied at query time (the family rule reads the rollup's
+ * account columns), so editing a family needs no rebuild.
+ */
+import type { SqliteDatabase } from '../db/sqlite.ts';
+import type { SqlFragment } from '../query/sql.ts';
+import { decimalOfParts, exactSumPartsSql, type ExactAggregateRow } from './exact-sum.ts';
+import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES, rollupMeasureColumns } from './rollup-columns.ts';
+
+export const ROLLUP_TABLE = 'cost_daily_rollups';
+const DAY_MS = 86_400_000;
+/** The UTC day of an epoch-ms time, also before 1970 (SQLite's % keeps the sign of the dividend). */
+const dayOf = (column: string) => `${column} - ((${column} % ${DAY_MS}) + ${DAY_MS}) % ${DAY_MS}`;
+
+/** Adds the rollup rows of one batch's cost rows. */
+export function addBatchRollups(db: SqliteDatabase, batchId: number): void {
+  const dimensions = ROLLUP_DIMENSIONS.map((column) => column.dbColumn);
+  const measures = ROLLUP_MEASURES.map((measure) => ({ columns: rollupMeasureColumns(measure), parts: exactSumPartsSql(`cr.${measure.dbColumn}`) }));
+  const targets = ['batch_id', 'charge_day', ...dimensions, 'row_count', ...measures.flatMap(({ columns }) => [columns.high, columns.low, columns.rest, columns.count])];
+  const values = [
+    'cr.batch_id',
+    dayOf('cr.charge_period_start'),
+    ...dimensions.map((name) => `cr.${name}`),
+    'COUNT(*)',
+    ...measures.flatMap(({ parts }) => [parts.high, parts.low, `NULLIF(${parts.rest}, '0')`, parts.count]),
+  ];
+  db.prepare(
+    `INSERT INTO ${ROLLUP_TABLE} (${targets.join(', ')})
+     SELECT ${values.join(',\n  ')}
+     FROM cost_records cr WHERE cr.batch_id = ?
+     GROUP BY ${Array.from({ length: dimensions.length + 2 }, (_, index) => index + 1).join(', ')}`,
+  ).run(batchId);
+}
+
+/** Rebuilds the rollup of every batch: after the migration that adds it, and whenever it must be made anew. */
+export function rebuildRollups(db: SqliteDatabase): void {
+  db.transaction(() => {
+    db.exec(`DELETE FROM ${ROLLUP_TABLE}`);
+    for (const { batch_id: batchId } of db.prepare('SELECT DISTINCT batch_id FROM cost_records').all() as { batch_id: number }[]) addBatchRollups(db, batchId);
+  })();
+}
+
+export interface RollupAggregateQuery {
+  /** Over the rollup aliased `cr`, naming only its columns. */
+  readonly where: SqlFragment;
+  /** Group keys over the rollup aliased `cr`: its dimension columns, `cr.charge_day`, or expressions of them. */
+  readonly keys: readonly SqlFragment[];
+  /** The measures to total, by FOCUS field name (billedCost, ...). */
+  readonly sums: readonly string[];
+}
+
+/**
+ * Grouped exact totals from the rollup, in the shape exactAggregate gives for the cost rows themselves. Throws
+ * SQLite's "no such column" when the where or the keys name a column the rollup lacks: the caller then asks the rows.
+ */
+export function rollupAggregate(db: SqliteDatabase, query: RollupAggregateQuery): ExactAggregateRow[] {
+  const measures = query.sums.map((field) => {
+    const measure = ROLLUP_MEASURES.find((candidate) => candidate.field === field);
+    if (!measure) throw new Error(`the rollup keeps no total of ${field}`);
+    return { field, columns: rollupMeasureColumns(measure) };
+  });
+  const select = [
+    ...query.keys.map((key) => key.sql),
+    'SUM(cr.row_count)',
+    ...measures.flatMap(({ columns }) => [`SUM(cr.${columns.high})`, `SUM(cr.${columns.low})`, `decimal_sum(cr.${columns.rest}) FILTER (WHERE cr.${columns.rest} IS NOT NULL)`, `SUM(cr.${columns.count})`]),
+  ];
+  const groupBy = query.keys.length > 0 ? `GROUP BY ${query.keys.map((_, index) => index + 1).join(', ')}` : '';
+  const rows = db
+    .prepare(`SELECT ${select.join(', ')} FROM ${ROLLUP_TABLE} cr WHERE ${query.where.sql} ${groupBy}`)
+    .safeIntegers(true)
+    .raw(true)
+    .all(...query.keys.flatMap((key) => key.params), ...query.where.params) as unknown[][];
+  const keyCount = query.keys.length;
+  return rows
+    .filter((raw) => raw[keyCount] !== null)
+    .map((raw) => ({
+      keys: raw.slice(0, keyCount).map((value) => (typeof value === 'bigint' ? Number(value) : value)),
+      rowCount: Number(raw[keyCount]),
+      values: {},
+      sums: Object.fromEntries(
+        measures.map(({ field }, index) => {
+          const at = keyCount + 1 + index * 4;
+          const rest = raw[at + 2];
+          return [field, decimalOfParts(raw[at] as bigint | null, raw[at + 1] as bigint | null, rest === '0' ? null : (rest as string | null), raw[at + 3] as bigint)];
+        }),
+      ),
+    }));
+}
