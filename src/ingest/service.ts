@@ -6,7 +6,6 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { addBatchRollups } from '../analytics/rollups.ts';
 import type { DatasetId } from '../focus/columns.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
 import { IngestError } from './errors.ts';
@@ -121,7 +120,7 @@ export async function ingest(db: SqliteDatabase, source: IngestSource, options: 
       return { status: 'ALREADY_LOADED', batchId: existing.id, file: source.name, dataset, focusVersion, rowsRead: 0, rowsLoaded: 0, rowsSkipped: 0, rowsReplaced: 0, findings: [], seconds: (Date.now() - started) / 1000 };
     }
     if (dataset === 'CostAndUsage' && options.replace) rowsReplaced = store.replaceRestatedPeriods(batchId, result.facts);
-    if (dataset === 'CostAndUsage') addBatchRollups(db, batchId);
+    if (dataset === 'CostAndUsage') store.writeRollups(batchId);
     store.markEmptiedBatches(dataset, batchId);
     store.upsertAccounts(result.facts, started);
     store.resolveCommitmentAccounts();

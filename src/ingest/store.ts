@@ -6,6 +6,8 @@
 import { COST_AND_USAGE_COLUMNS, CONTRACT_COMMITMENT_COLUMNS, columnIndex, type DatasetId, type FocusColumn } from '../focus/columns.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
 import type { Finding } from './findings.ts';
+import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES } from '../analytics/rollup-columns.ts';
+import { RollupAccumulator } from '../analytics/rollups.ts';
 import { chunkApplications, readChunk, type RowChunk, type StoredValue } from './chunk.ts';
 import type { BatchFacts } from './prepare.ts';
 
@@ -32,7 +34,15 @@ function insertStatement(db: SqliteDatabase, table: string, columns: readonly Fo
 
 const CONTRACT_COMMITMENT_ID = columnIndex('ContractCommitment', 'ContractCommitmentId');
 
+/** Where a column sits in the stored values of a row: after extra_columns, in catalog order. */
+const storedPosition = (field: string) => COST_AND_USAGE_COLUMNS.findIndex((column) => column.field === field) + 1;
+
 export class IngestStore {
+  readonly #rollup = new RollupAccumulator({
+    chargePeriodStart: storedPosition('chargePeriodStart'),
+    dimensions: ROLLUP_DIMENSIONS.map((column) => storedPosition(column.field)),
+    measures: ROLLUP_MEASURES.map((column) => storedPosition(column.field)),
+  });
   readonly #insertCost;
   readonly #insertApplication;
   readonly #upsertCommitment;
@@ -78,10 +88,16 @@ export class IngestStore {
       parameters.length = 0;
       parameters.push(batchId, ...values);
       ids[row] = this.#insertCost.run(parameters).lastInsertRowid;
+      this.#rollup.add(values);
     });
     for (const [row, application] of chunkApplications(chunk)) {
       this.#insertApplication.run(ids[row], application.contractId, application.commitmentId, application.cost, application.quantity, application.unit);
     }
+  }
+
+  /** Writes the daily rollup of the cost rows inserted so far (once, when the batch is complete). */
+  writeRollups(batchId: number): void {
+    this.#rollup.write(this.db, batchId);
   }
 
   /** Upserts a chunk of Contract Commitment rows by ContractCommitmentId; returns how many replaced earlier rows. */
