@@ -2,8 +2,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costSummary, type CostSummaryInput, type Metric } from '../src/analytics/summary.ts';
-import { rebuildRollups } from '../src/analytics/rollups.ts';
-import { ROLLUP_DIMENSIONS } from '../src/analytics/rollup-columns.ts';
+import { rebuildRollups, RollupAccumulator } from '../src/analytics/rollups.ts';
+import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES } from '../src/analytics/rollup-columns.ts';
+import { COST_AND_USAGE_COLUMNS } from '../src/focus/columns.ts';
 import { createPrismaClient } from '../src/db/client.ts';
 import { loadDemoData } from '../src/demo/load.ts';
 import { createFamily } from '../src/families/service.ts';
@@ -59,6 +60,37 @@ describe('the daily rollup', () => {
     expect(atIngest.length).toBeGreaterThan(100);
     rebuildRollups(database.db);
     expect(snapshot()).toEqual(atIngest);
+  });
+
+  it('gives the same totals when it writes a few groups at a time to bound memory', () => {
+    const summed = () =>
+      database.db
+        .prepare(
+          `SELECT charge_day, ${ROLLUP_DIMENSIONS.map((c) => c.dbColumn).join(', ')}, SUM(row_count) AS n,
+                  SUM(billed_cost_high) * 4294967296 + SUM(billed_cost_low) AS scaled, decimal_sum(billed_cost_rest) AS rest, SUM(billed_cost_count) AS count
+           FROM cost_daily_rollups GROUP BY ${Array.from({ length: ROLLUP_DIMENSIONS.length + 1 }, (_, index) => index + 1).join(', ')} ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13`,
+        )
+        .safeIntegers(true)
+        .all();
+    const whole = summed();
+    const position = (field: string) => COST_AND_USAGE_COLUMNS.findIndex((column) => column.field === field);
+    const accumulator = new RollupAccumulator(
+      { chargePeriodStart: position('chargePeriodStart'), dimensions: ROLLUP_DIMENSIONS.map((c) => position(c.field)), measures: ROLLUP_MEASURES.map((c) => position(c.field)) },
+      50,
+    );
+    const select = database.db.prepare(`SELECT batch_id, ${COST_AND_USAGE_COLUMNS.map((column) => column.dbColumn).join(', ')} FROM cost_records ORDER BY batch_id, id`).raw(true);
+    database.db.exec('DELETE FROM cost_daily_rollups');
+    let batch: number | null = null;
+    for (const [batchId, ...values] of select.all() as unknown[][]) {
+      if (batch !== null && batchId !== batch) accumulator.write(database.db, batch);
+      batch = batchId as number;
+      accumulator.add(values);
+      if (accumulator.full) accumulator.write(database.db, batch);
+    }
+    accumulator.write(database.db, batch!);
+    expect((database.db.prepare('SELECT COUNT(*) AS n FROM cost_daily_rollups').get() as { n: number }).n).toBeGreaterThan(whole.length);
+    expect(summed()).toEqual(whole);
+    rebuildRollups(database.db);
   });
 
   it('answers 200 random questions exactly as the rows do', () => {

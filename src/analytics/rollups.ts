@@ -5,6 +5,7 @@
  * account columns), so editing a family needs no rebuild.
  */
 import { ExactDecimal, type SqliteDatabase } from '../db/sqlite.ts';
+import { detachedString } from '../util/strings.ts';
 import type { SqlFragment } from '../query/sql.ts';
 import { decimalOfParts, exactSumPartsSql, type ExactAggregateRow } from './exact-sum.ts';
 import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES, rollupMeasureColumns } from './rollup-columns.ts';
@@ -65,8 +66,19 @@ interface RollupGroup {
 export class RollupAccumulator {
   readonly #groups = new Map<string, RollupGroup>();
 
-  /** Positions, in the value arrays `add` gets, of ChargePeriodStart, the rollup's dimensions and its measures. */
-  constructor(private readonly positions: { chargePeriodStart: number; dimensions: readonly number[]; measures: readonly number[] }) {}
+  /**
+   * Positions, in the value arrays `add` gets, of ChargePeriodStart, the rollup's dimensions and its measures.
+   * `maxGroups` bounds memory: past it the caller writes what is accumulated (a group may then have several rollup
+   * rows, which queries add up like any others).
+   */
+  constructor(
+    private readonly positions: { chargePeriodStart: number; dimensions: readonly number[]; measures: readonly number[] },
+    readonly maxGroups = 5_000,
+  ) {}
+
+  get full(): boolean {
+    return this.#groups.size >= this.maxGroups;
+  }
 
   add(values: readonly unknown[]): void {
     const start = values[this.positions.chargePeriodStart] as number;
@@ -75,13 +87,17 @@ export class RollupAccumulator {
     for (const position of this.positions.dimensions) key += `\u0000${values[position] ?? '\u0001'}`;
     let group = this.#groups.get(key);
     if (!group) {
+      // Kept until the batch ends: copies, so that they do not keep alive the chunk of text the values were cut from.
       group = {
         day,
-        dimensions: this.positions.dimensions.map((position) => values[position] ?? null),
+        dimensions: this.positions.dimensions.map((position) => {
+          const value = values[position] ?? null;
+          return typeof value === 'string' ? detachedString(value) : value;
+        }),
         rowCount: 0,
         measures: this.positions.measures.map(() => ({ small: 0, big: 0n, rest: null, count: 0, fits: 0 })),
       };
-      this.#groups.set(key, group);
+      this.#groups.set(detachedString(key), group);
     }
     group.rowCount++;
     this.positions.measures.forEach((position, index) => {
@@ -104,7 +120,7 @@ export class RollupAccumulator {
     });
   }
 
-  /** Inserts the accumulated rollup rows of the batch. */
+  /** Inserts the rollup rows accumulated so far for the batch, and starts afresh. */
   write(db: SqliteDatabase, batchId: number): void {
     const columns = ROLLUP_MEASURES.map(rollupMeasureColumns);
     const targets = ['batch_id', 'charge_day', ...ROLLUP_DIMENSIONS.map((column) => column.dbColumn), 'row_count', ...columns.flatMap((c) => [c.high, c.low, c.rest, c.count])];
@@ -119,6 +135,7 @@ export class RollupAccumulator {
       });
       insert.run(batchId, group.day, ...group.dimensions, group.rowCount, ...measures);
     }
+    this.#groups.clear();
   }
 }
 

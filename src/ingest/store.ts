@@ -93,6 +93,7 @@ export class IngestStore {
     for (const [row, application] of chunkApplications(chunk)) {
       this.#insertApplication.run(ids[row], application.contractId, application.commitmentId, application.cost, application.quantity, application.unit);
     }
+    if (this.#rollup.full) this.#rollup.write(this.db, batchId);
   }
 
   /** Writes the daily rollup of the cost rows inserted so far (once, when the batch is complete). */
