@@ -74,7 +74,7 @@ const CostSummaryOrder = builder.inputRef<{ by: string; direction?: SortDirectio
       required: true,
       description: 'A requested metric (such as `effectiveCost`), a groupBy dimension (a family sorts by its name), `periodStart` or `billingCurrency`.',
     }),
-    direction: t.field({ type: OrderDirection, description: 'Default DESC for metrics, ASC otherwise.' }),
+    direction: t.field({ type: OrderDirection, description: 'Default ASC.' }),
   }),
 });
 
