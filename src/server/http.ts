@@ -1,7 +1,7 @@
 /**
  * The HTTP server: the health check (open), and the GraphQL API at /graphql (yoga over HTTP and SSE, with GraphiQL in
- * the browser; graphql-ws over WebSocket on the same path), and export downloads at /exports/<id>/file; all but the
- * health check need an API key.
+ * the browser; graphql-ws over WebSocket on the same path), export downloads at /exports/<id>/file, and the FOCUS Cost
+ * and Usage REST contract under /focus/v1; all but the health check need an API key.
  */
 import { createServer, type Server } from 'node:http';
 import { GraphQLError } from 'graphql';
@@ -10,6 +10,7 @@ import { authenticate, presentedKey, UnauthenticatedError } from '../auth/creden
 import type { Viewer } from '../auth/keys.ts';
 import { createContext, type GatewayServices } from '../graphql/context.ts';
 import { schema } from '../graphql/schema.ts';
+import { FOCUS_API_PREFIX, serveFocusApi } from '../rest/focus-api.ts';
 import { EXPORT_FILE_PATH, serveExportFile } from './downloads.ts';
 import { attachGraphQLWebSocket } from './websocket.ts';
 
@@ -48,6 +49,7 @@ export function createGatewayServer(services: GatewayServices): Server {
       void graphql(request, response);
       return;
     }
+    if (url.pathname.startsWith(FOCUS_API_PREFIX)) return void serveFocusApi(services, request, response);
     const exportFile = EXPORT_FILE_PATH.exec(url.pathname);
     if (exportFile) {
       serveExportFile(services, request, response, exportFile[1]).catch(() => {
