@@ -5,14 +5,16 @@ import { createApiKey } from '../src/auth/keys.ts';
 import { openMigratedDatabase } from '../src/db/bootstrap.ts';
 import { createPrismaClient } from '../src/db/client.ts';
 import { ExportService } from '../src/exports/service.ts';
+import { loadConfig } from '../src/config.ts';
 import { createGatewayServer, listen } from '../src/server/http.ts';
+import { RateLimiter } from '../src/server/rate-limit.ts';
 
 const [databaseUrl] = process.argv.slice(2);
 const { db } = await openMigratedDatabase(databaseUrl);
 const prisma = createPrismaClient(databaseUrl);
 const { key } = await createApiKey(prisma, { name: 'bench', role: 'reader' });
 const exports = new ExportService({ db });
-const server = createGatewayServer({ db, prisma, exports });
+const server = createGatewayServer({ db, prisma, exports, rateLimiter: new RateLimiter(loadConfig({}).rateLimit) });
 const { port } = await listen(server, 0, '127.0.0.1');
 
 async function graphql(query: string, variables: Record<string, unknown> = {}): Promise<Record<string, any>> {

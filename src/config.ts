@@ -7,6 +7,8 @@ export interface GatewayConfig {
   embeddedDefault: boolean;
   port: number;
   host: string;
+  /** Requests per API key on the REST routes. */
+  rateLimit: { perMinute: number; burst: number };
   exports: {
     /** Where export files go; unset: `exports/` beside the database file. */
     dir: string | undefined;
@@ -36,6 +38,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     embeddedDefault: !env.DATABASE_URL,
     port,
     host: env.HOST || '127.0.0.1',
+    rateLimit: { perMinute: wholeNumber(env, 'RATE_LIMIT_PER_MINUTE', 1200, 1, 10_000_000), burst: wholeNumber(env, 'RATE_LIMIT_BURST', 200, 1, 1_000_000) },
     exports: {
       dir: env.EXPORT_DIR || undefined,
       retentionMs: wholeNumber(env, 'EXPORT_RETENTION_DAYS', 7, 1, 3650) * 24 * 3600_000,

@@ -8,7 +8,9 @@ import { sqliteFilePath } from '../src/db/url.ts';
 import type { SqliteDatabase } from '../src/db/sqlite.ts';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
 import { ExportService } from '../src/exports/service.ts';
+import { loadConfig } from '../src/config.ts';
 import { createGatewayServer, listen } from '../src/server/http.ts';
+import { RateLimiter } from '../src/server/rate-limit.ts';
 import { createApiKey } from '../src/auth/keys.ts';
 import { postGraphQL, type GraphQLResponse } from './helpers.ts';
 
@@ -45,7 +47,7 @@ export async function startCountingGateway(db: SqliteDatabase, databaseUrl: stri
   }) as typeof db.prepare;
 
   const exports = new ExportService({ db });
-  const server = createGatewayServer({ db, prisma, exports });
+  const server = createGatewayServer({ db, prisma, exports, rateLimiter: new RateLimiter(loadConfig({}).rateLimit) });
   const { port } = await listen(server, 0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${port}`;
   const { key } = await createApiKey(prisma, { name: 'counting test', role: 'admin' });

@@ -9,7 +9,9 @@ import { createApiKey } from '../src/auth/keys.ts';
 import { createPrismaClient, type PrismaClient } from '../src/db/client.ts';
 import { ExportService, type ExportServiceOptions } from '../src/exports/service.ts';
 import { familyIdFromInput } from '../src/graphql/cost-records.ts';
+import { loadConfig } from '../src/config.ts';
 import { createGatewayServer, listen } from '../src/server/http.ts';
+import { RateLimiter, type RateLimit } from '../src/server/rate-limit.ts';
 import type { SqliteDatabase } from '../src/db/sqlite.ts';
 
 export const FIXTURES = path.resolve(import.meta.dirname, 'fixtures');
@@ -109,11 +111,16 @@ export async function postGraphQL<T>(baseUrl: string, key: string | null, query:
  * A real gateway HTTP server on a free port over the given database, with a small GraphQL client that sends an admin
  * key (`keys.reader` is there for tests of what readers may not do).
  */
-export async function startGateway(db: SqliteDatabase, databaseUrl: string, exportOptions: Omit<ExportServiceOptions, 'db'> = {}) {
+export async function startGateway(
+  db: SqliteDatabase,
+  databaseUrl: string,
+  exportOptions: Omit<ExportServiceOptions, 'db'> = {},
+  rateLimit: RateLimit = loadConfig({}).rateLimit,
+) {
   const prisma = createPrismaClient(databaseUrl);
   const keys = await createTestKeys(prisma);
   const exports = new ExportService({ db, filterOptions: { familyId: familyIdFromInput }, ...exportOptions });
-  const server = createGatewayServer({ db, prisma, exports });
+  const server = createGatewayServer({ db, prisma, exports, rateLimiter: new RateLimiter(rateLimit) });
   const { port } = await listen(server, 0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${port}`;
   return {

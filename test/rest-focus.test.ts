@@ -93,6 +93,31 @@ describe('FOCUS Cost and Usage REST API (/focus/v1)', () => {
       expectConforms('/schema', 'get', 200, response);
     });
 
+    it('answers 405 with Allow for a method its path does not have', async () => {
+      const response = await fetch(`${gateway.baseUrl}/focus/v1/schema`, { method: 'DELETE', headers: { authorization: `Bearer ${gateway.keys.reader}` } });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET');
+      expect(await response.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    });
+
+    it('answers 429 with Retry-After once a key has used up its requests, and only for that key', async () => {
+      const limited = await startGateway(database.db, database.url, { exportDir: exportDir.dir }, { perMinute: 60, burst: 2 });
+      try {
+        const get = (key: string) => fetch(`${limited.baseUrl}/focus/v1/cost-and-usage?pageSize=1`, { headers: { authorization: `Bearer ${key}` } });
+        expect((await get(limited.keys.reader)).status).toBe(200);
+        expect((await get(limited.keys.reader)).status).toBe(200);
+        const refused = await get(limited.keys.reader);
+        const body = await refused.json();
+        expectConforms('/cost-and-usage', 'get', 429, { status: refused.status, body });
+        expect(refused.status).toBe(429);
+        expect(body.code).toBe('RATE_LIMITED');
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect((await get(limited.keys.admin)).status).toBe(200);
+      } finally {
+        await limited.close();
+      }
+    });
+
     it('answers 404 with the Error shape for an unknown route', async () => {
       const response = await call('/no-such-thing');
       expect(response.status).toBe(404);

@@ -16,6 +16,7 @@ import type { ProgressCallback } from '../ingest/sources.ts';
 import { ExportService } from '../exports/service.ts';
 import { familyIdFromInput } from '../graphql/cost-records.ts';
 import { createGatewayServer, listen } from '../server/http.ts';
+import { RateLimiter } from '../server/rate-limit.ts';
 import { exportFileName } from '../exports/files.ts';
 import { checkExportParams, exportSelection, type ExportFormat } from '../exports/params.ts';
 import { ExportWriteError, runExport } from '../exports/runner.ts';
@@ -183,7 +184,7 @@ export async function serveCommand(): Promise<void> {
     concurrency: config.exports.concurrency,
     filterOptions: { familyId: familyIdFromInput },
   });
-  const server = createGatewayServer({ db, prisma, exports });
+  const server = createGatewayServer({ db, prisma, exports, rateLimiter: new RateLimiter(config.rateLimit) });
   const { port, host } = await listen(server, config.port, config.host);
   say(`FOCUS Gateway listening on http://${host}:${port} (GraphQL: /graphql; health: /healthz; database ${config.databaseUrl})`);
   const shutdown = () => {

@@ -3,6 +3,7 @@ import type { Viewer } from '../auth/keys.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
 import type { ExportService } from '../exports/service.ts';
+import type { RateLimiter } from '../server/rate-limit.ts';
 import { gatewayError } from './errors.ts';
 
 export type { Viewer };
@@ -13,6 +14,8 @@ export interface GatewayServices {
   prisma: PrismaClient;
   /** Export jobs of this server process. */
   exports: ExportService;
+  /** Requests per API key on the REST routes. */
+  rateLimiter: RateLimiter;
 }
 
 export interface GraphQLContext extends GatewayServices {

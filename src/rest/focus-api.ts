@@ -30,6 +30,8 @@ class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details: string | null = null,
+    /** Response headers the status calls for (Allow on 405, Retry-After on 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -41,7 +43,7 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
 }
 
 function sendError(response: ServerResponse, error: ApiError, headers: Record<string, string> = {}): void {
-  sendJson(response, error.status, { code: error.code, message: error.message, details: error.details }, headers);
+  sendJson(response, error.status, { code: error.code, message: error.message, details: error.details }, { ...error.headers, ...headers });
 }
 
 interface RequestContext {
@@ -303,14 +305,25 @@ const listContractCommitments: Handler = async ({ services, url }) => {
 
 // ---- routing -----------------------------------------------------------------------------------------------------
 
-function route(method: string, path: string): Handler | null {
-  if (path === 'schema' && method === 'GET') return getSchema;
-  if (path === 'cost-and-usage' && method === 'GET') return listCostAndUsage;
-  if (path === 'cost-and-usage/export' && method === 'POST') return startExport;
-  if (path === 'contract-commitments' && method === 'GET') return listContractCommitments;
-  const job = /^cost-and-usage\/export\/([^/]+)$/.exec(path);
-  if (job && method === 'GET') return exportStatus(decodeURIComponent(job[1]));
-  return null;
+/** The operations of the contract: a path pattern (after the prefix) and the handler of each method it allows. */
+const ROUTES: { path: RegExp; methods: Record<string, (match: RegExpExecArray) => Handler> }[] = [
+  { path: /^schema$/, methods: { GET: () => getSchema } },
+  { path: /^cost-and-usage$/, methods: { GET: () => listCostAndUsage } },
+  { path: /^cost-and-usage\/export$/, methods: { POST: () => startExport } },
+  { path: /^cost-and-usage\/export\/([^/]+)$/, methods: { GET: (match) => exportStatus(decodeURIComponent(match[1])) } },
+  { path: /^contract-commitments$/, methods: { GET: () => listContractCommitments } },
+];
+
+/** The handler for a request; 404 for a path the contract does not have, 405 for a method its path does not allow. */
+function route(method: string, path: string): Handler {
+  for (const candidate of ROUTES) {
+    const match = candidate.path.exec(path);
+    if (!match) continue;
+    const handler = candidate.methods[method];
+    if (!handler) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on this path; use ${Object.keys(candidate.methods).join(' or ')}`, null, { allow: Object.keys(candidate.methods).join(', ') });
+    return handler(match);
+  }
+  throw new ApiError(404, 'NOT_FOUND', `no route for ${method} /focus/v1/${path}`);
 }
 
 /** Serves one request whose path starts with FOCUS_API_PREFIX. */
@@ -327,7 +340,10 @@ export async function serveFocusApi(services: GatewayServices, request: Incoming
       return;
     }
     const handler = route(method, url.pathname.slice(FOCUS_API_PREFIX.length));
-    if (!handler) throw new ApiError(404, 'NOT_FOUND', `no route for ${method} ${url.pathname}`);
+    const retryAfter = services.rateLimiter.take(viewer.keyId);
+    if (retryAfter > 0) {
+      throw new ApiError(429, 'RATE_LIMITED', `too many requests for this API key; retry in ${retryAfter} s`, null, { 'retry-after': String(retryAfter) });
+    }
     const { status, body } = await handler({ services, viewer, url, request });
     sendJson(response, status, body);
   } catch (error) {
