@@ -350,7 +350,9 @@ export async function serveFocusApi(services: GatewayServices, request: Incoming
     if (error instanceof ApiError) sendError(response, error);
     else if (error instanceof QueryInputError) sendError(response, new ApiError(400, 'BAD_USER_INPUT', error.message));
     else {
-      if (!response.headersSent) sendError(response, new ApiError(500, 'INTERNAL', 'the request failed', (error as Error).message));
+      // The cause stays in the server log: internal messages are not the client's to read.
+      process.stderr.write(`focus-gateway: ${method} ${url.pathname} failed: ${(error as Error).stack ?? String(error)}\n`);
+      if (!response.headersSent) sendError(response, new ApiError(500, 'INTERNAL', 'the request failed; the server log has the cause'));
       else response.destroy();
     }
   }
