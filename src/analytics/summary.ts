@@ -3,8 +3,7 @@
  * or tag, and by time bucket. Rows billed in different currencies are never added together: BillingCurrency is part
  * of every group unless one currency is asked for, which then restricts the rows to it.
  */
-import { COST_AND_USAGE_COLUMNS } from '../focus/columns.ts';
-import { ROLLUP_DIMENSIONS, SUM_METRICS, type SumMetric } from './rollup-columns.ts';
+import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES, SUM_METRICS, type SumMetric } from './rollup-columns.ts';
 import { rollupAggregate } from './rollups.ts';
 import { ExactDecimal, type SqliteDatabase } from '../db/sqlite.ts';
 import { QueryInputError, type SortDirection } from '../query/keyset.ts';
@@ -22,7 +21,6 @@ export const SUMMARY_LIMIT = { default: 1000, max: 10_000 } as const;
 export const PERIOD_START = 'periodStart';
 export const BILLING_CURRENCY = 'billingCurrency';
 
-const METRIC_COLUMNS = new Map(COST_AND_USAGE_COLUMNS.filter((column) => column.type === 'decimal').map((column) => [column.field, column.dbColumn]));
 const CURRENCY_CODE = /^[A-Z]{3}$/;
 
 export interface SummaryOrder {
@@ -182,7 +180,7 @@ export function costSummary(db: SqliteDatabase, input: CostSummaryInput): CostSu
   const order = comparator(input.orderBy ?? [], metrics, dimensions, granularity);
   if (input.currency !== undefined && !CURRENCY_CODE.test(input.currency)) invalid(`currency: expected an ISO 4217 code such as USD, got "${input.currency}"`);
   const where = andSql([input.where ?? TRUE_SQL, ...(input.currency !== undefined ? [{ sql: 'cr.billing_currency = ?', params: [input.currency] }] : [])]);
-  const sums = SUM_METRICS.filter((metric) => metrics.includes(metric)).map((metric) => ({ name: metric, sql: `cr.${METRIC_COLUMNS.get(metric)}` }));
+  const sums = ROLLUP_MEASURES.filter((measure) => metrics.includes(measure.field as Metric)).map((measure) => ({ name: measure.field, sql: `cr.${measure.dbColumn}` }));
 
   // One read transaction: the month range, the aggregate and the family names all see the same rows.
   const { aggregated, answeredFrom, families } = db.transaction(() => {

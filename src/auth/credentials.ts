@@ -11,6 +11,9 @@ const HOW_TO_SEND = 'send it as `Authorization: Bearer <key>` or `X-API-Key: <ke
 export type UnauthenticatedReason = 'missing' | 'malformed' | 'invalid';
 
 /** The request could not be tied to a valid API key. HTTP maps it to 401, GraphQL to extensions.code UNAUTHENTICATED. */
+/** The challenge every 401 carries (RFC 9110): which scheme to answer with. */
+export const AUTHENTICATE_CHALLENGE = { 'www-authenticate': 'Bearer realm="focus-gateway"' } as const;
+
 export class UnauthenticatedError extends Error {
   readonly code = 'UNAUTHENTICATED';
   readonly status = 401;

@@ -4,7 +4,7 @@
  * started, unless it is an admin key.
  */
 import { ExportJobNotFoundError, ExportJobStateError } from '../exports/errors.ts';
-import { EXPORT_FORMATS, EXPORT_STATUSES, type ExportFormat, type ExportJob, type ExportStatus } from '../exports/params.ts';
+import { EXPORT_STATUSES, type ExportFormat, type ExportJob, type ExportStatus } from '../exports/params.ts';
 import type { CostRecordFilter } from '../query/cost-record-filter.ts';
 import { builder } from './builder.ts';
 import type { GraphQLContext } from './context.ts';

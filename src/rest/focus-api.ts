@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authenticate, presentedKey, UnauthenticatedError } from '../auth/credentials.ts';
+import { AUTHENTICATE_CHALLENGE, authenticate, presentedKey, UnauthenticatedError } from '../auth/credentials.ts';
 import type { Viewer } from '../auth/keys.ts';
 import { columnsOf, FOCUS_VERSION, type DatasetId, type FocusColumn } from '../focus/columns.ts';
 import type { ExportFormat, ExportJob, ExportStatus } from '../exports/params.ts';
@@ -336,7 +336,7 @@ export async function serveFocusApi(services: GatewayServices, request: Incoming
       viewer = await authenticate(services.prisma, presentedKey(request.headers));
     } catch (error) {
       if (!(error instanceof UnauthenticatedError)) throw error;
-      sendError(response, new ApiError(401, 'UNAUTHENTICATED', error.message), { 'www-authenticate': 'Bearer realm="focus-gateway"' });
+      sendError(response, new ApiError(401, 'UNAUTHENTICATED', error.message), AUTHENTICATE_CHALLENGE);
       return;
     }
     const handler = route(method, url.pathname.slice(FOCUS_API_PREFIX.length));

@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authenticate, presentedKey, UnauthenticatedError } from '../auth/credentials.ts';
+import { AUTHENTICATE_CHALLENGE, authenticate, presentedKey, UnauthenticatedError } from '../auth/credentials.ts';
 import { ExportFileUnavailableError } from '../exports/errors.ts';
 import { openExportFile } from '../exports/files.ts';
 import type { GatewayServices } from '../graphql/context.ts';
@@ -45,7 +45,7 @@ export async function serveExportFile(services: GatewayServices, request: Incomi
     viewer = await authenticate(services.prisma, presentedKey(request.headers));
   } catch (error) {
     if (!(error instanceof UnauthenticatedError)) throw error;
-    sendError(response, 401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': 'Bearer realm="focus-gateway"' });
+    sendError(response, 401, 'UNAUTHENTICATED', error.message, AUTHENTICATE_CHALLENGE);
     return;
   }
   const job = await services.exports.get(decodeURIComponent(jobId));

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
-import { authenticate, presentedKey, UnauthenticatedError } from '../auth/credentials.ts';
+import { AUTHENTICATE_CHALLENGE, authenticate, presentedKey, UnauthenticatedError } from '../auth/credentials.ts';
 import type { Viewer } from '../auth/keys.ts';
 import { createContext, type GatewayServices } from '../graphql/context.ts';
 import { schema } from '../graphql/schema.ts';
@@ -23,7 +23,7 @@ async function requestViewer(services: GatewayServices, request: Request): Promi
   } catch (error) {
     if (!(error instanceof UnauthenticatedError)) throw error;
     throw new GraphQLError(error.message, {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer realm="focus-gateway"' } } },
+      extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: AUTHENTICATE_CHALLENGE } },
     });
   }
 }
