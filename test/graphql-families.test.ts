@@ -116,6 +116,18 @@ describe('updateFamily and deleteFamily', () => {
     expect((await data('query ($id: ID!) { family(id: $id) { name description } }', { id })).family).toEqual({ name: 'Storefront', description: null });
   });
 
+  it('replaces the membership with accountIds, atomically: a listed account of another family changes nothing', async () => {
+    const { id } = await createFamily({ name: 'Web', accountIds: ['sub-1', 'sub-2'] });
+    await createFamily({ name: 'Data', accountIds: ['BA-9'] });
+    const replaced = await data('mutation ($input: UpdateFamilyInput!) { updateFamily(input: $input) { name accounts { accountId } } }', { input: { id, accountIds: ['sub-2', 'BA-2'] } });
+    expect(replaced.updateFamily).toEqual({ name: 'Web', accounts: [{ accountId: 'BA-2' }, { accountId: 'sub-2' }] });
+    const conflict = await failure('mutation ($input: UpdateFamilyInput!) { updateFamily(input: $input) { id } }', { input: { id, name: 'Web 2', accountIds: ['sub-3', 'BA-9'] } });
+    expect(conflict).toMatchObject({ message: 'account BA-9 already belongs to family "Data"', extensions: { code: 'CONFLICT' } });
+    expect((await data('query ($id: ID!) { family(id: $id) { name accounts { accountId } } }', { id })).family).toEqual({ name: 'Web', accounts: [{ accountId: 'BA-2' }, { accountId: 'sub-2' }] });
+    const emptied = await data('mutation ($input: UpdateFamilyInput!) { updateFamily(input: $input) { accounts { accountId } } }', { input: { id, accountIds: [] } });
+    expect(emptied.updateFamily.accounts).toEqual([]);
+  });
+
   it('reports unknown families, wrong ids, taken and blank names', async () => {
     const { id } = await createFamily({ name: 'Web' });
     await createFamily({ name: 'Data' });

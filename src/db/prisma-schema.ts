@@ -97,18 +97,23 @@ ${focusFields(CONTRACT_COMMITMENT_COLUMNS)}
   @@map("commitments")
 }
 
-/// A billing account seen in the data, with the state of its data-source registration.
+/// A billing account seen in the data or registered by a setup, with the state of its data-source registration.
 model BillingAccount {
-  id                String       @id
-  name              String?
-  type              String?
-  provider          String?
+  id                        String       @id
+  name                      String?
+  type                      String?
+  provider                  String?
   /// NOT_CONFIGURED until a data source is registered for the account, then CONFIGURED, VALIDATED or FAILED.
-  setupStatus       String       @default("NOT_CONFIGURED") @map("setup_status")
-  dataSource        String?      @map("data_source")
-  setupUpdatedAt    DateTime?    @map("setup_updated_at")
-  firstSeenAt       DateTime     @default(now()) @map("first_seen_at")
-  subAccounts       SubAccount[]
+  setupStatus               String       @default("NOT_CONFIGURED") @map("setup_status")
+  dataSource                String?      @map("data_source")
+  setupUpdatedAt            DateTime?    @map("setup_updated_at")
+  firstSeenAt               DateTime     @default(now()) @map("first_seen_at")
+  /// The cloud provider the setup named (aws, azure, gcp, oci).
+  cloudProvider             String?      @map("cloud_provider")
+  /// Cost Intelligence on top of Billing Engine: NOT_CONFIGURED, CONFIGURED, VALIDATED or FAILED.
+  costIntelligenceStatus    String       @default("NOT_CONFIGURED") @map("cost_intelligence_status")
+  costIntelligenceUpdatedAt DateTime?    @map("cost_intelligence_updated_at")
+  subAccounts               SubAccount[]
 
   @@map("billing_accounts")
 }

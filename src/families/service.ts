@@ -59,6 +59,8 @@ export interface FamilyChanges {
   name?: string;
   /** null clears the description. */
   description?: string | null;
+  /** The family's whole membership afterwards: accounts not listed leave it. */
+  accountIds?: readonly string[];
 }
 
 type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
@@ -125,14 +127,26 @@ export async function createFamily(prisma: PrismaClient, family: NewFamily): Pro
   });
 }
 
-/** Renames a family or changes its description; fields left undefined stay as they are. */
+/**
+ * Renames a family, changes its description or replaces its membership, in one transaction; fields left undefined
+ * stay as they are. A listed account held by another family makes the whole change a conflict naming that family.
+ */
 export async function updateFamily(prisma: PrismaClient, familyId: string, changes: FamilyChanges): Promise<FamilyWithMembers> {
   const name = changes.name === undefined ? undefined : validName(changes.name);
   const description = changes.description === undefined ? undefined : validDescription(changes.description);
+  const accountIds = changes.accountIds === undefined ? undefined : validAccountIds(changes.accountIds);
   return prisma.$transaction(async (tx) => {
     await existingFamily(tx, familyId);
     if (name !== undefined) await assertNameFree(tx, name, familyId);
-    return tx.family.update({ where: { id: familyId }, data: { name, description }, include: MEMBERS });
+    if (accountIds !== undefined) {
+      await assertAccountsFree(tx, accountIds, familyId);
+      await tx.familyMember.deleteMany({ where: { familyId, accountId: { notIn: accountIds } } });
+      const present = new Set((await tx.familyMember.findMany({ where: { familyId }, select: { accountId: true } })).map((member) => member.accountId));
+      const added = accountIds.filter((id) => !present.has(id));
+      if (added.length > 0) await tx.familyMember.createMany({ data: added.map((accountId) => ({ accountId, familyId })) });
+    }
+    // updatedAt is set even when only the membership changed: the family's rows changed.
+    return tx.family.update({ where: { id: familyId }, data: { name, description, updatedAt: new Date() }, include: MEMBERS });
   });
 }
 

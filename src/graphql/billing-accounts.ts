@@ -77,7 +77,7 @@ builder.node(SubAccountRef, {
 });
 
 builder.node(BillingAccountRef, {
-  description: 'A billing account (the account that receives the invoice) seen in the cost data.',
+  description: 'A billing account (the account that receives the invoice) seen in the cost data or registered by a Billing Engine setup.',
   id: { resolve: (account) => account.id },
   loadMany: (ids, context) => ids.map((id) => billingAccountById(context).load(id)),
   fields: (t) => ({
@@ -92,6 +92,13 @@ builder.node(BillingAccountRef, {
       resolve: (account) => account.setupStatus as 'NOT_CONFIGURED' | 'CONFIGURED' | 'VALIDATED' | 'FAILED',
     }),
     dataSource: t.exposeString('dataSource', { nullable: true, description: 'The registered data source (for example an export location), if any.' }),
+    cloudProvider: t.exposeString('cloudProvider', { nullable: true, description: 'The cloud provider the setup named (aws, azure, gcp, oci), if set up.' }),
+    costIntelligenceStatus: t.field({
+      nullable: false,
+      type: SetupStatus,
+      description: 'Where the account\'s Cost Intelligence setup stands (it needs Billing Engine set up first).',
+      resolve: (account) => account.costIntelligenceStatus as 'NOT_CONFIGURED' | 'CONFIGURED' | 'VALIDATED' | 'FAILED',
+    }),
     setupUpdatedAt: t.field({
       type: 'DateTime',
       nullable: true,

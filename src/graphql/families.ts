@@ -208,6 +208,7 @@ const UpdateFamilyInput = builder.inputType('UpdateFamilyInput', {
     id: t.id({ required: true, description: 'The family\'s global id.' }),
     name: t.string({ description: 'A new name: unique, not blank.' }),
     description: t.string({ description: 'A new description; null clears it.' }),
+    accountIds: t.stringList({ description: 'The whole new membership (billing or sub account ids): accounts not listed leave the family.' }),
   }),
 });
 
@@ -245,11 +246,14 @@ builder.mutationFields((t) => ({
   updateFamily: t.field({
       nullable: false,
     type: FamilyRef,
-    description: 'Renames a family or changes its description. Errors: NOT_FOUND, BAD_USER_INPUT (blank or null name), CONFLICT (name taken).',
+    description:
+      'Renames a family, changes its description or replaces its membership. Errors: NOT_FOUND, BAD_USER_INPUT (blank or null name), CONFLICT (name taken, or a listed account in another family).',
     args: { input: t.arg({ type: UpdateFamilyInput, required: true, description: 'What to change.' }) },
     resolve: (_root, { input }, context) => {
       if (input.name === null) throw gatewayError('BAD_USER_INPUT', 'a family name cannot be null; leave name out to keep it');
-      return editFamily(context, String(input.id), async (familyId) => edited(context, await updateFamily(context.prisma, familyId, { name: input.name ?? undefined, description: input.description })));
+      if (input.accountIds === null) throw gatewayError('BAD_USER_INPUT', 'accountIds cannot be null; give [] to empty the family, or leave it out');
+      const changes = { name: input.name ?? undefined, description: input.description, accountIds: input.accountIds ?? undefined };
+      return editFamily(context, String(input.id), async (familyId) => edited(context, await updateFamily(context.prisma, familyId, changes)));
     },
   }),
   deleteFamily: t.field({

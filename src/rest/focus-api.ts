@@ -1,96 +1,47 @@
 /**
- * The FOCUS Cost and Usage REST API (test/fixtures/specs/focus-cost-and-usage-api.openapi.yml) under /focus/v1: thin
- * handlers that parse and check parameters, call the same services as GraphQL, and shape the spec's JSON. Every
- * operation needs an API key (bearer or X-API-Key); errors are the spec's `{code, message, details}`.
+ * The FOCUS Cost and Usage REST API (src/rest/contracts/focus-cost-and-usage-api.openapi.yml) under /focus/v1: route
+ * definitions whose handlers call the same services as GraphQL and shape the spec's JSON. Every operation needs an API
+ * key (bearer or X-API-Key); errors are the spec's `{code, message, details}`.
  */
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AUTHENTICATE_CHALLENGE, authenticate, presentedKey, UnauthenticatedError } from '../auth/credentials.ts';
-import type { Viewer } from '../auth/keys.ts';
+import { z } from 'zod';
 import { columnsOf, FOCUS_VERSION, type DatasetId, type FocusColumn } from '../focus/columns.ts';
 import type { ExportFormat, ExportJob, ExportStatus } from '../exports/params.ts';
-import type { GatewayServices } from '../graphql/context.ts';
 import { commitmentOrder, commitmentSelection, DEFAULT_COMMITMENT_SORT, type CommitmentFilter } from '../query/commitments.ts';
 import { compileCostRecordFilter, type CostRecordFilter } from '../query/cost-record-filter.ts';
 import { COST_RECORD_ALIAS, costRecordPage, type StoredCostRecord } from '../query/cost-records.ts';
-import { PAGE_SIZE, QueryInputError, type Page } from '../query/keyset.ts';
+import { PAGE_SIZE, type Page } from '../query/keyset.ts';
 import { tableCount, tablePage, type KeyRow } from '../query/table-pages.ts';
 import { contractCommitmentRecord, costAndUsageRecord } from './records.ts';
+import { ApiError, defineRoute, type RestApi } from './routes.ts';
 import { commitmentRowsById, dataCompleteness, matchingCostRecords } from './sql.ts';
 
-export const FOCUS_API_PREFIX = '/focus/v1/';
+export const FOCUS_API_BASE_PATH = '/focus/v1';
 
 export const REST_PAGE_SIZE = { default: 1000, max: 10_000 } as const;
 
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
-class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: string | null = null,
-    /** Response headers the status calls for (Allow on 405, Retry-After on 429). */
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-}
-
-function sendError(response: ServerResponse, error: ApiError, headers: Record<string, string> = {}): void {
-  sendJson(response, error.status, { code: error.code, message: error.message, details: error.details }, { ...error.headers, ...headers });
-}
-
-interface RequestContext {
-  services: GatewayServices;
-  viewer: Viewer;
-  url: URL;
-  request: IncomingMessage;
-}
-
-type Handler = (context: RequestContext) => Promise<{ status: number; body: unknown }>;
-
 // ---- parameters --------------------------------------------------------------------------------------------------
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+/** RFC 3339 with a Z or an offset, read as the instant it names. */
+const dateTime = (description: string) =>
+  z.iso
+    .datetime({ offset: true })
+    .describe(description)
+    .transform((text) => new Date(text));
 
-function dateTimeValue(value: unknown, name: string): Date {
-  const date = typeof value === 'string' && RFC3339.test(value) ? new Date(value) : null;
-  if (!date || Number.isNaN(date.getTime())) throw new ApiError(400, 'BAD_USER_INPUT', `${name} must be an RFC 3339 date-time`, `got ${JSON.stringify(value)}`);
-  return date;
-}
+const filterValue = (description: string) => z.string().min(1, 'must not be empty').describe(description).optional();
 
-function queryDateTime(url: URL, name: string): Date | null {
-  const value = url.searchParams.get(name);
-  return value === null ? null : dateTimeValue(value, name);
-}
+const pageSize = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(REST_PAGE_SIZE.max)
+  .default(REST_PAGE_SIZE.default)
+  .describe('Number of records to return per page.');
 
-function queryString(url: URL, name: string): string | null {
-  const value = url.searchParams.get(name);
-  if (value === '') throw new ApiError(400, 'BAD_USER_INPUT', `${name} must not be empty`);
-  return value;
-}
-
-function pageSizeParameter(url: URL): number {
-  const value = url.searchParams.get('pageSize');
-  if (value === null) return REST_PAGE_SIZE.default;
-  const size = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(size) || size < 1 || size > REST_PAGE_SIZE.max) {
-    throw new ApiError(400, 'BAD_USER_INPUT', `pageSize must be an integer from 1 to ${REST_PAGE_SIZE.max}`, `got ${JSON.stringify(value)}`);
-  }
-  return size;
-}
-
-function checkKnownParameters(url: URL, known: readonly string[]): void {
-  for (const name of url.searchParams.keys()) {
-    if (!known.includes(name)) throw new ApiError(400, 'BAD_USER_INPUT', `unknown query parameter ${name}`, `expected ${known.join(', ')}`);
-  }
-}
+const pageToken = z.string().min(1).optional().describe('Token for retrieving the next page of results (the nextPageToken of the page before).');
 
 /**
  * Up to `size` rows after `pageToken`, read in keyset pages of the cursor module's largest size: the REST page may be
@@ -108,6 +59,9 @@ async function collectPage<Row>(size: number, pageToken: string | null, read: (f
   }
   return { rows, nextPageToken: more ? after : null };
 }
+
+/** The spec's own component schemas, which /openapi.json carries over from the contract. */
+const contract = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 // ---- schema ------------------------------------------------------------------------------------------------------
 
@@ -128,24 +82,31 @@ function columnDefinition(column: FocusColumn) {
   };
 }
 
-const getSchema: Handler = async () => ({
-  status: 200,
-  body: {
-    focusVersion: FOCUS_VERSION,
-    dataGeneratorName: packageJson.name,
-    dataGeneratorVersion: packageJson.version,
-    columns: columnsOf('CostAndUsage').map(columnDefinition),
-    datasets: DATASETS,
-  },
+const schemaRoute = defineRoute({
+  method: 'GET',
+  path: '/schema',
+  operationId: 'getSchemaMetadata',
+  summary: 'FOCUS schema metadata: version, data generator, the Cost and Usage columns and the datasets served',
+  tags: ['Schema Metadata'],
+  responses: { 200: { description: 'FOCUS schema metadata.', schema: contract('SchemaMetadata') } },
+  handle: async () => ({
+    status: 200,
+    body: {
+      focusVersion: FOCUS_VERSION,
+      dataGeneratorName: packageJson.name,
+      dataGeneratorVersion: packageJson.version,
+      columns: columnsOf('CostAndUsage').map(columnDefinition),
+      datasets: DATASETS,
+    },
+  }),
 });
 
 // ---- cost and usage ----------------------------------------------------------------------------------------------
 
-const CHARGE_CATEGORIES = ['Usage', 'Purchase', 'Tax', 'Credit', 'Adjustment'];
+const CHARGE_CATEGORIES = ['Usage', 'Purchase', 'Tax', 'Credit', 'Adjustment'] as const;
 
 /** Query parameter to filter field, for the exact-match filters. */
-const COST_FILTER_PARAMETERS: Readonly<Record<string, string>> = {
-  chargeCategory: 'chargeCategory',
+const COST_FILTER_PARAMETERS = {
   providerName: 'serviceProviderName',
   serviceName: 'serviceName',
   serviceCategory: 'serviceCategory',
@@ -153,56 +114,68 @@ const COST_FILTER_PARAMETERS: Readonly<Record<string, string>> = {
   resourceId: 'resourceId',
   subAccountId: 'subAccountId',
   billingCurrency: 'billingCurrency',
-};
+} as const;
 
-const COST_PARAMETERS = ['billingPeriodStart', 'billingPeriodEnd', ...Object.keys(COST_FILTER_PARAMETERS), 'pageSize', 'pageToken'];
+const costAndUsageQuery = z
+  .object({
+    billingPeriodStart: dateTime('Rows whose billing period ends after this instant (RFC 3339).').optional(),
+    billingPeriodEnd: dateTime('Rows whose billing period starts before this instant (RFC 3339).').optional(),
+    chargeCategory: z.enum(CHARGE_CATEGORIES).optional().describe('Only rows of this ChargeCategory.'),
+    providerName: filterValue('Only rows of this provider (ServiceProviderName; ProviderName before FOCUS 1.3).'),
+    serviceName: filterValue('Only rows of this ServiceName.'),
+    serviceCategory: filterValue('Only rows of this ServiceCategory.'),
+    region: filterValue('Only rows of this region (RegionId).'),
+    resourceId: filterValue('Only rows of this ResourceId.'),
+    subAccountId: filterValue('Only rows of this SubAccountId.'),
+    billingCurrency: filterValue('Only rows billed in this currency (ISO 4217).'),
+    pageSize,
+    pageToken,
+  })
+  .strict()
+  .refine((query) => !query.billingPeriodStart || !query.billingPeriodEnd || query.billingPeriodStart < query.billingPeriodEnd, {
+    message: 'billingPeriodEnd must be after billingPeriodStart',
+    path: ['billingPeriodEnd'],
+  });
 
-/**
- * The filter of the query parameters. The billing period parameters select rows whose billing period overlaps
- * [billingPeriodStart, billingPeriodEnd), as exports do.
- */
-function costAndUsageFilter(url: URL): { filter: CostRecordFilter; start: Date | null; end: Date | null } {
-  const start = queryDateTime(url, 'billingPeriodStart');
-  const end = queryDateTime(url, 'billingPeriodEnd');
-  if (start && end && start.getTime() >= end.getTime()) throw new ApiError(400, 'BAD_USER_INPUT', 'billingPeriodEnd must be after billingPeriodStart');
-  const chargeCategory = url.searchParams.get('chargeCategory');
-  if (chargeCategory !== null && !CHARGE_CATEGORIES.includes(chargeCategory)) {
-    throw new ApiError(400, 'BAD_USER_INPUT', `chargeCategory must be one of ${CHARGE_CATEGORIES.join(', ')}`, `got ${JSON.stringify(chargeCategory)}`);
-  }
-  const filter: CostRecordFilter = {};
-  if (start) filter.billingPeriodEnd = { gt: start };
-  if (end) filter.billingPeriodStart = { lt: end };
-  for (const [parameter, field] of Object.entries(COST_FILTER_PARAMETERS)) {
-    const value = queryString(url, parameter);
-    if (value !== null) filter[field] = { eq: value };
-  }
-  return { filter, start, end };
-}
-
-const listCostAndUsage: Handler = async ({ services, url }) => {
-  checkKnownParameters(url, COST_PARAMETERS);
-  const { filter, start, end } = costAndUsageFilter(url);
-  const size = pageSizeParameter(url);
-  const where = compileCostRecordFilter(filter, COST_RECORD_ALIAS);
-  const { rows, nextPageToken } = await collectPage<StoredCostRecord>(size, url.searchParams.get('pageToken'), (first, after) =>
-    costRecordPage(services.db, { where, page: { first, after } }),
-  );
-  const matching = matchingCostRecords(services.db, where);
-  return {
-    status: 200,
-    body: {
-      data: rows.map(costAndUsageRecord),
-      nextPageToken,
-      totalRecords: matching.count,
-      ...(matching.lastUpdated ? { dataLastUpdated: matching.lastUpdated.toISOString() } : {}),
-      dataCompleteness: dataCompleteness(services.db, matching, { start, end }),
-    },
-  };
-};
+const costAndUsageRoute = defineRoute({
+  method: 'GET',
+  path: '/cost-and-usage',
+  operationId: 'listCostAndUsage',
+  summary: 'FOCUS Cost and Usage rows, filtered, in pages; the billing period parameters select rows whose billing period overlaps [start, end), as exports do',
+  tags: ['Cost and Usage'],
+  query: costAndUsageQuery,
+  responses: { 200: { description: 'A page of FOCUS cost and usage records.', schema: contract('CostAndUsageResponse') } },
+  errors: [400],
+  handle: async ({ query }, { services }) => {
+    const filter: CostRecordFilter = {};
+    if (query.billingPeriodStart) filter.billingPeriodEnd = { gt: query.billingPeriodStart };
+    if (query.billingPeriodEnd) filter.billingPeriodStart = { lt: query.billingPeriodEnd };
+    if (query.chargeCategory) filter.chargeCategory = { eq: query.chargeCategory };
+    for (const [parameter, field] of Object.entries(COST_FILTER_PARAMETERS)) {
+      const value = query[parameter as keyof typeof COST_FILTER_PARAMETERS];
+      if (value !== undefined) filter[field] = { eq: value };
+    }
+    const where = compileCostRecordFilter(filter, COST_RECORD_ALIAS);
+    const { rows, nextPageToken } = await collectPage<StoredCostRecord>(query.pageSize, query.pageToken ?? null, (first, after) =>
+      costRecordPage(services.db, { where, page: { first, after } }),
+    );
+    const matching = matchingCostRecords(services.db, where);
+    return {
+      status: 200,
+      body: {
+        data: rows.map(costAndUsageRecord),
+        nextPageToken,
+        totalRecords: matching.count,
+        ...(matching.lastUpdated ? { dataLastUpdated: matching.lastUpdated.toISOString() } : {}),
+        dataCompleteness: dataCompleteness(services.db, matching, { start: query.billingPeriodStart ?? null, end: query.billingPeriodEnd ?? null }),
+      },
+    };
+  },
+});
 
 // ---- exports -----------------------------------------------------------------------------------------------------
 
-const EXPORT_FORMATS: Readonly<Record<string, ExportFormat>> = { csv: 'CSV', parquet: 'PARQUET', json: 'JSON' };
+const EXPORT_FORMATS: Readonly<Record<'csv' | 'parquet' | 'json', ExportFormat>> = { csv: 'CSV', parquet: 'PARQUET', json: 'JSON' };
 
 /** The spec has four statuses: a cancelled job failed to produce a file, and an expired one no longer has it. */
 const STATUS_NAMES: Readonly<Record<ExportStatus, string>> = {
@@ -227,133 +200,106 @@ function exportJobResponse(job: ExportJob, origin: string) {
   };
 }
 
-async function readJsonBody(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of request) {
-    length += (chunk as Buffer).length;
-    if (length > 1_000_000) throw new ApiError(400, 'BAD_USER_INPUT', 'the request body is too large');
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch (error) {
-    throw new ApiError(400, 'BAD_USER_INPUT', 'the request body must be a JSON object', (error as Error).message);
-  }
-}
+const exportRequest = z
+  .object({
+    billingPeriodStart: dateTime('The inclusive start of the billing period to export.'),
+    billingPeriodEnd: dateTime('The exclusive end of the billing period to export.'),
+    format: z.enum(['csv', 'parquet', 'json']).default('csv').describe('The output format.'),
+    includeContractCommitments: z.boolean().default(false).describe('Whether the Contract Commitment rows go alongside (a tar bundle).'),
+  })
+  .strict();
 
-function requestOrigin(request: IncomingMessage): string {
-  return `http://${request.headers.host ?? 'localhost'}`;
-}
+const startExportRoute = defineRoute({
+  method: 'POST',
+  path: '/cost-and-usage/export',
+  operationId: 'exportCostAndUsage',
+  summary: 'Starts an export job (the same jobs as the GraphQL startExport); the file is downloaded from its downloadUrl',
+  tags: ['Cost and Usage'],
+  body: exportRequest,
+  responses: { 202: { description: 'Export job accepted.', schema: contract('ExportJobResponse') } },
+  errors: [400],
+  handle: async ({ body }, { services, viewer, origin }) => {
+    const job = await services.exports.start(
+      {
+        billingPeriodStart: body.billingPeriodStart,
+        billingPeriodEnd: body.billingPeriodEnd,
+        format: EXPORT_FORMATS[body.format],
+        includeContractCommitments: body.includeContractCommitments,
+      },
+      viewer.keyId,
+    );
+    return { status: 202, body: exportJobResponse(job, origin) };
+  },
+});
 
-const EXPORT_REQUEST_FIELDS = ['billingPeriodStart', 'billingPeriodEnd', 'format', 'includeContractCommitments'];
-
-const startExport: Handler = async ({ services, viewer, request }) => {
-  const body = await readJsonBody(request);
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, 'BAD_USER_INPUT', 'the request body must be a JSON object');
-  const input = body as Record<string, unknown>;
-  const unknown = Object.keys(input).find((name) => !EXPORT_REQUEST_FIELDS.includes(name));
-  if (unknown !== undefined) throw new ApiError(400, 'BAD_USER_INPUT', `unknown field ${unknown}`, `expected ${EXPORT_REQUEST_FIELDS.join(', ')}`);
-  const format = EXPORT_FORMATS[String(input.format ?? 'csv')];
-  if (!format) throw new ApiError(400, 'BAD_USER_INPUT', `format must be one of ${Object.keys(EXPORT_FORMATS).join(', ')}`, `got ${JSON.stringify(input.format)}`);
-  const include = input.includeContractCommitments ?? false;
-  if (typeof include !== 'boolean') throw new ApiError(400, 'BAD_USER_INPUT', 'includeContractCommitments must be a boolean');
-  const job = await services.exports.start(
-    {
-      billingPeriodStart: dateTimeValue(input.billingPeriodStart, 'billingPeriodStart'),
-      billingPeriodEnd: dateTimeValue(input.billingPeriodEnd, 'billingPeriodEnd'),
-      format,
-      includeContractCommitments: include,
-    },
-    viewer.keyId,
-  );
-  return { status: 202, body: exportJobResponse(job, requestOrigin(request)) };
-};
-
-function exportStatus(jobId: string): Handler {
-  return async ({ services, viewer, request }) => {
-    const job = await services.exports.get(jobId);
+const exportStatusRoute = defineRoute({
+  method: 'GET',
+  path: '/cost-and-usage/export/{jobId}',
+  operationId: 'getCostAndUsageExportStatus',
+  summary: 'The status of an export job this key started (any job, for an admin key)',
+  tags: ['Cost and Usage'],
+  pathParameters: z.object({ jobId: z.string().describe('The export job id.') }),
+  responses: { 200: { description: 'Export job status.', schema: contract('ExportJobResponse') } },
+  errors: [404],
+  handle: async ({ path }, { services, viewer, origin }) => {
+    const job = await services.exports.get(path.jobId);
     // Another key's job is reported as missing, as downloads do: its existence is not this key's business.
-    if (!job || (viewer.role !== 'admin' && job.ownerKeyId !== viewer.keyId)) throw new ApiError(404, 'NOT_FOUND', `no export job ${jobId}`);
-    return { status: 200, body: exportJobResponse(job, requestOrigin(request)) };
-  };
-}
+    if (!job || (viewer.role !== 'admin' && job.ownerKeyId !== viewer.keyId)) throw new ApiError(404, 'NOT_FOUND', `no export job ${path.jobId}`);
+    return { status: 200, body: exportJobResponse(job, origin) };
+  },
+});
 
 // ---- contract commitments ----------------------------------------------------------------------------------------
 
-const COMMITMENT_PARAMETERS = ['commitmentDiscountId', 'billingAccountId', 'pageSize', 'pageToken'];
+const contractCommitmentsRoute = defineRoute({
+  method: 'GET',
+  path: '/contract-commitments',
+  operationId: 'listContractCommitments',
+  summary: 'FOCUS 1.3 Contract Commitment rows under the API\'s CommitmentDiscount* names, in pages',
+  tags: ['Contract Commitments'],
+  query: z
+    .object({
+      commitmentDiscountId: filterValue('Only this commitment (ContractCommitmentId).'),
+      billingAccountId: filterValue('Only commitments of this billing account.'),
+      pageSize,
+      pageToken,
+    })
+    .strict(),
+  responses: { 200: { description: 'A page of contract commitment records.', schema: contract('ContractCommitmentResponse') } },
+  errors: [400],
+  handle: async ({ query }, { services }) => {
+    const filter: CommitmentFilter = {};
+    if (query.commitmentDiscountId !== undefined) filter.contractCommitmentId = [query.commitmentDiscountId];
+    if (query.billingAccountId !== undefined) filter.billingAccountId = [query.billingAccountId];
+    const selection = commitmentSelection(filter);
+    const order = commitmentOrder(DEFAULT_COMMITMENT_SORT);
+    const { rows, nextPageToken } = await collectPage<KeyRow>(query.pageSize, query.pageToken ?? null, (first, after) =>
+      tablePage(services.db, selection, order, { first, after }),
+    );
+    const records = commitmentRowsById(
+      services.db,
+      rows.map((row) => row.id as number),
+    ).map(contractCommitmentRecord);
+    return { status: 200, body: { data: records, nextPageToken, totalRecords: tableCount(services.db, selection) } };
+  },
+});
 
-const listContractCommitments: Handler = async ({ services, url }) => {
-  checkKnownParameters(url, COMMITMENT_PARAMETERS);
-  const filter: CommitmentFilter = {};
-  const commitmentId = queryString(url, 'commitmentDiscountId');
-  const billingAccountId = queryString(url, 'billingAccountId');
-  if (commitmentId !== null) filter.contractCommitmentId = [commitmentId];
-  if (billingAccountId !== null) filter.billingAccountId = [billingAccountId];
-  const size = pageSizeParameter(url);
-  const selection = commitmentSelection(filter);
-  const order = commitmentOrder(DEFAULT_COMMITMENT_SORT);
-  const { rows, nextPageToken } = await collectPage<KeyRow>(size, url.searchParams.get('pageToken'), (first, after) =>
-    tablePage(services.db, selection, order, { first, after }),
-  );
-  const records = commitmentRowsById(
-    services.db,
-    rows.map((row) => row.id as number),
-  ).map(contractCommitmentRecord);
-  return { status: 200, body: { data: records, nextPageToken, totalRecords: tableCount(services.db, selection) } };
+const errorSchema = { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: ['string', 'null'] } }, required: ['code', 'message'] };
+
+export const FOCUS_API: RestApi = {
+  title: 'FOCUS Cost and Usage API',
+  version: '1.3.0',
+  description: 'FOCUS 1.3 Cost and Usage and Contract Commitment data, matching the FOCUS Cost and Usage API contract.',
+  basePath: FOCUS_API_BASE_PATH,
+  prefixes: [''],
+  tags: [
+    { name: 'Cost and Usage', description: 'FOCUS Cost and Usage rows and their export jobs.' },
+    { name: 'Contract Commitments', description: 'The FOCUS 1.3 Contract Commitment dataset.' },
+    { name: 'Schema Metadata', description: 'The columns and version of the data served.' },
+  ],
+  routes: [costAndUsageRoute, startExportRoute, exportStatusRoute, contractCommitmentsRoute, schemaRoute],
+  success: (result) => result.body,
+  failure: (error) => ({ code: error.code, message: error.message, details: error.details }),
+  successSchema: (_route, schema) => schema ?? {},
+  errorSchema,
 };
-
-// ---- routing -----------------------------------------------------------------------------------------------------
-
-/** The operations of the contract: a path pattern (after the prefix) and the handler of each method it allows. */
-const ROUTES: { path: RegExp; methods: Record<string, (match: RegExpExecArray) => Handler> }[] = [
-  { path: /^schema$/, methods: { GET: () => getSchema } },
-  { path: /^cost-and-usage$/, methods: { GET: () => listCostAndUsage } },
-  { path: /^cost-and-usage\/export$/, methods: { POST: () => startExport } },
-  { path: /^cost-and-usage\/export\/([^/]+)$/, methods: { GET: (match) => exportStatus(decodeURIComponent(match[1])) } },
-  { path: /^contract-commitments$/, methods: { GET: () => listContractCommitments } },
-];
-
-/** The handler for a request; 404 for a path the contract does not have, 405 for a method its path does not allow. */
-function route(method: string, path: string): Handler {
-  for (const candidate of ROUTES) {
-    const match = candidate.path.exec(path);
-    if (!match) continue;
-    const handler = candidate.methods[method];
-    if (!handler) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on this path; use ${Object.keys(candidate.methods).join(' or ')}`, null, { allow: Object.keys(candidate.methods).join(', ') });
-    return handler(match);
-  }
-  throw new ApiError(404, 'NOT_FOUND', `no route for ${method} /focus/v1/${path}`);
-}
-
-/** Serves one request whose path starts with FOCUS_API_PREFIX. */
-export async function serveFocusApi(services: GatewayServices, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const method = request.method ?? 'GET';
-  try {
-    let viewer: Viewer;
-    try {
-      viewer = await authenticate(services.prisma, presentedKey(request.headers));
-    } catch (error) {
-      if (!(error instanceof UnauthenticatedError)) throw error;
-      sendError(response, new ApiError(401, 'UNAUTHENTICATED', error.message), AUTHENTICATE_CHALLENGE);
-      return;
-    }
-    const handler = route(method, url.pathname.slice(FOCUS_API_PREFIX.length));
-    const retryAfter = services.rateLimiter.take(viewer.keyId);
-    if (retryAfter > 0) {
-      throw new ApiError(429, 'RATE_LIMITED', `too many requests for this API key; retry in ${retryAfter} s`, null, { 'retry-after': String(retryAfter) });
-    }
-    const { status, body } = await handler({ services, viewer, url, request });
-    sendJson(response, status, body);
-  } catch (error) {
-    if (error instanceof ApiError) sendError(response, error);
-    else if (error instanceof QueryInputError) sendError(response, new ApiError(400, 'BAD_USER_INPUT', error.message));
-    else {
-      // The cause stays in the server log: internal messages are not the client's to read.
-      process.stderr.write(`focus-gateway: ${method} ${url.pathname} failed: ${(error as Error).stack ?? String(error)}\n`);
-      if (!response.headersSent) sendError(response, new ApiError(500, 'INTERNAL', 'the request failed; the server log has the cause'));
-      else response.destroy();
-    }
-  }
-}

@@ -1,7 +1,8 @@
 /**
- * The HTTP server: the health check (open), and the GraphQL API at /graphql (yoga over HTTP and SSE, with GraphiQL in
- * the browser; graphql-ws over WebSocket on the same path), export downloads at /exports/<id>/file, and the FOCUS Cost
- * and Usage REST contract under /focus/v1; all but the health check need an API key.
+ * The HTTP server: the health check and the REST surface's OpenAPI document (open), the GraphQL API at /graphql (yoga
+ * over HTTP and SSE, with GraphiQL in the browser; graphql-ws over WebSocket on the same path), export downloads at
+ * /exports/<id>/file, the FOCUS Cost and Usage REST contract under /focus/v1 and the Spot Billing Engine contract
+ * under /billingEngine and /costIntelligence; everything that serves data needs an API key.
  */
 import { createServer, type Server } from 'node:http';
 import { GraphQLError } from 'graphql';
@@ -10,11 +11,17 @@ import { AUTHENTICATE_CHALLENGE, authenticate, presentedKey, UnauthenticatedErro
 import type { Viewer } from '../auth/keys.ts';
 import { createContext, type GatewayServices } from '../graphql/context.ts';
 import { schema } from '../graphql/schema.ts';
-import { FOCUS_API_PREFIX, serveFocusApi } from '../rest/focus-api.ts';
+import { FOCUS_API } from '../rest/focus-api.ts';
+import { openApiDocument } from '../rest/openapi.ts';
+import { restRouter } from '../rest/routes.ts';
+import { SPOT_API } from '../rest/spot-api.ts';
 import { EXPORT_FILE_PATH, serveExportFile } from './downloads.ts';
 import { attachGraphQLWebSocket } from './websocket.ts';
 
 export const GRAPHQL_PATH = '/graphql';
+export const OPENAPI_PATH = '/openapi.json';
+
+const REST_APIS = [FOCUS_API, SPOT_API];
 
 /** The caller of a request, from its API key; no key, or a wrong or revoked one, is a 401 that says which. */
 async function requestViewer(services: GatewayServices, request: Request): Promise<Viewer> {
@@ -43,13 +50,20 @@ export function createGraphQLHandler(services: GatewayServices) {
 export function createGatewayServer(services: GatewayServices): Server {
   const { db } = services;
   const graphql = createGraphQLHandler(services);
+  const rest = restRouter(services, REST_APIS);
+  const openApi = JSON.stringify(openApiDocument(REST_APIS));
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === GRAPHQL_PATH) {
       void graphql(request, response);
       return;
     }
-    if (url.pathname.startsWith(FOCUS_API_PREFIX)) return void serveFocusApi(services, request, response);
+    if (rest.owns(url.pathname)) return void rest.serve(request, response);
+    if (url.pathname === OPENAPI_PATH && (request.method === 'GET' || request.method === 'HEAD')) {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(request.method === 'HEAD' ? undefined : openApi);
+      return;
+    }
     const exportFile = EXPORT_FILE_PATH.exec(url.pathname);
     if (exportFile) {
       serveExportFile(services, request, response, exportFile[1]).catch(() => {
