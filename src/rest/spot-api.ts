@@ -307,12 +307,17 @@ const costRoute = defineRoute({
     .refine((query) => !query.fromDate || !query.toDate || query.fromDate <= query.toDate, { message: 'toDate must not be before fromDate', path: ['toDate'] }),
   responses: { 200: { description: 'One item per group and billing currency, largest effective cost first.', schema: costItem } },
   handle: async ({ query }, { services }) => {
+    // Without dates the filter names no date column, so the daily rollup can answer it.
     const filter: CostRecordFilter = {
       ...(query.accountId ? { billingAccountId: { eq: query.accountId } } : {}),
-      chargePeriodStart: {
-        ...(query.fromDate ? { gte: new Date(`${query.fromDate}T00:00:00Z`) } : {}),
-        ...(query.toDate ? { lt: new Date(Date.parse(`${query.toDate}T00:00:00Z`) + DAY_MS) } : {}),
-      },
+      ...(query.fromDate || query.toDate
+        ? {
+            chargePeriodStart: {
+              ...(query.fromDate ? { gte: new Date(`${query.fromDate}T00:00:00Z`) } : {}),
+              ...(query.toDate ? { lt: new Date(Date.parse(`${query.toDate}T00:00:00Z`) + DAY_MS) } : {}),
+            },
+          }
+        : {}),
     };
     const summary = costSummary(services.db, {
       where: compileCostRecordFilter(filter, COST_RECORD_ALIAS),
