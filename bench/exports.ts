@@ -47,6 +47,7 @@ async function child(format: ExportFormat, databaseUrl: string, target: string):
   const started = performance.now();
   const result = await runExport({
     databaseFile,
+    scope: null,
     format,
     where: exportSelection(everything),
     period: { start: everything.billingPeriodStart.getTime(), end: everything.billingPeriodEnd.getTime() },

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../src/auth/keys.ts';
 import { createPrismaClient, type PrismaClient } from '../src/db/client.ts';
 import type { SqliteDatabase } from '../src/db/sqlite.ts';
 import { loadDemoData } from '../src/demo/load.ts';
@@ -89,10 +90,19 @@ const statuses = (states: ExportJob[]) => states.map((state) => state.status).fi
 const partialEntries = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.partial')) : []);
 
 describe('export jobs', () => {
+  it('read nothing for an owner that is not a key of the database: scopes fail closed', async () => {
+    const service = newService();
+    const job = await service.start(MEDIUM, 'no-such-key');
+    const states = await recordStates(service, job.id);
+    expect(states.at(-1)).toMatchObject({ status: 'COMPLETE', recordCount: 0, rowsWritten: 0 });
+  });
+
   it('go PENDING -> PROCESSING with rising progress -> COMPLETE, each state stored as announced', async () => {
     const service = newService({ progressIntervalMs: 0 });
-    const job = await service.start({ ...MEDIUM, filter: { chargeCategory: { eq: 'Usage' } } }, 'key-1');
-    expect(job).toMatchObject({ status: 'PENDING', ownerKeyId: 'key-1', format: 'CSV', progress: 0, rowsWritten: 0, recordCount: null, filePath: null });
+    // An export reads what its key may see (src/auth/scope.ts): the owner must be a key of this database.
+    const { apiKey } = await createApiKey(prisma, { name: 'exporter' });
+    const job = await service.start({ ...MEDIUM, filter: { chargeCategory: { eq: 'Usage' } } }, apiKey.id);
+    expect(job).toMatchObject({ status: 'PENDING', ownerKeyId: apiKey.id, format: 'CSV', progress: 0, rowsWritten: 0, recordCount: null, filePath: null });
     const states = await recordStates(service, job.id);
     expect(statuses(states)).toEqual(['PENDING', 'PROCESSING', 'COMPLETE']);
     const processing = states.filter((state) => state.status === 'PROCESSING');

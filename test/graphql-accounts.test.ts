@@ -128,8 +128,8 @@ describe('billingAccount', () => {
     expect(response.data!.nodes.map((node: { id: string }) => node.id)).toEqual(ids);
     expect(response.data!.nodes.at(-1)).toEqual({ id: ids.at(-1), name: 'Sub 2' });
     // One query per type, not one per id.
-    expect(statements.prisma.filter((sql) => sql.includes('billing_accounts'))).toHaveLength(1);
-    expect(statements.prisma).toHaveLength(2);
+    expect(statements.raw.filter((sql) => sql.includes('FROM billing_accounts'))).toHaveLength(1);
+    expect(statements.raw.filter((sql) => sql.includes('FROM sub_accounts'))).toHaveLength(1);
   });
 
   it('lists its commitments, by period start', async () => {

@@ -56,8 +56,8 @@ describe('API key service', () => {
     expect(reader.apiKey.role).toBe('reader');
     expect(reader.key).not.toBe(key);
 
-    expect(await verifyApiKey(prisma, key)).toEqual({ keyId: apiKey.id, name: 'ci', role: 'admin' });
-    expect(await verifyApiKey(prisma, reader.key)).toEqual({ keyId: reader.apiKey.id, name: 'dashboard', role: 'reader' });
+    expect(await verifyApiKey(prisma, key)).toEqual({ keyId: apiKey.id, name: 'ci', role: 'admin', scope: null });
+    expect(await verifyApiKey(prisma, reader.key)).toEqual({ keyId: reader.apiKey.id, name: 'dashboard', role: 'reader', scope: null });
     const flipped = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
     for (const wrong of [flipped, '', 'fgw_', key.slice(4), `${key} `, 'Bearer x']) expect(await verifyApiKey(prisma, wrong), wrong).toBeNull();
 
@@ -65,7 +65,7 @@ describe('API key service', () => {
     expect(stored.find((row) => row.id === apiKey.id)?.hash).toBe(createHash('sha256').update(key).digest('hex'));
     const listed = await listApiKeys(prisma);
     expect(listed.map((k) => k.name).sort()).toEqual(['ci', 'dashboard']);
-    for (const entry of listed) expect(Object.keys(entry).sort()).toEqual(['createdAt', 'displayPrefix', 'id', 'lastUsedAt', 'name', 'revokedAt', 'role']);
+    for (const entry of listed) expect(Object.keys(entry).sort()).toEqual(['createdAt', 'displayPrefix', 'id', 'lastUsedAt', 'name', 'revokedAt', 'role', 'scope']);
 
     await prisma.$disconnect();
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -132,7 +132,7 @@ describe('API key service', () => {
   it('authenticate says whether the key was missing or not valid', async () => {
     const { prisma } = await keyDatabase();
     const { key, apiKey } = await createApiKey(prisma, { name: 'app' });
-    expect(await authenticate(prisma, key)).toEqual({ keyId: apiKey.id, name: 'app', role: 'reader' });
+    expect(await authenticate(prisma, key)).toEqual({ keyId: apiKey.id, name: 'app', role: 'reader', scope: null });
     await expect(authenticate(prisma, null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', status: 401, reason: 'missing', message: expect.stringMatching(/^no API key given/) });
     await revokeApiKey(prisma, apiKey.id);
     await expect(authenticate(prisma, key)).rejects.toMatchObject({ code: 'UNAUTHENTICATED', status: 401, reason: 'invalid', message: 'the API key is not valid or has been revoked' });
@@ -235,10 +235,10 @@ describe('focus-gateway keys', () => {
     const list = run('list');
     expect(list.status, list.stderr).toBe(0);
     const [header, ...rows] = list.stdout.trimEnd().split('\n');
-    expect(header).toBe('id\tname\trole\tprefix\tcreated\tlast used\trevoked');
+    expect(header).toBe('id\tname\trole\tscope\tprefix\tcreated\tlast used\trevoked');
     expect(rows.map((row) => row.split('\t').slice(1))).toEqual([
-      ['ci', 'reader', `${key.slice(0, 12)}…`, expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/), '-', '-'],
-      ['ops', 'admin', `${adminKey.slice(0, 12)}…`, expect.stringMatching(/^\d{4}-/), '-', '-'],
+      ['ci', 'reader', 'all', `${key.slice(0, 12)}…`, expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/), '-', '-'],
+      ['ops', 'admin', 'all', `${adminKey.slice(0, 12)}…`, expect.stringMatching(/^\d{4}-/), '-', '-'],
     ]);
     for (const secret of [key, adminKey]) expect(list.stdout).not.toContain(secret.slice(4));
 
@@ -252,13 +252,37 @@ describe('focus-gateway keys', () => {
     expect(badRole.status).toBe(1);
     expect(badRole.stdout).toBe('');
     expect(badRole.stderr).toMatch(/argument 'owner' is invalid. Allowed choices are admin, reader/);
-    expect(run('create', '--help').stdout).toMatch(/--role <role>[\s\S]*default: "reader"/);
+    expect(run('create', '--help').stdout).toMatch(/--role <role>[\s\S]*default:\s+"reader"[\s\S]*--scope-account <id>/);
 
     const prisma = createPrismaClient(url);
     cleanups.push(() => prisma.$disconnect());
     expect(await verifyApiKey(prisma, key)).toBeNull();
     expect(await verifyApiKey(prisma, adminKey)).toMatchObject({ name: 'ops', role: 'admin' });
     expect(await listApiKeys(prisma)).toHaveLength(2);
+  });
+
+  it('creates reader keys scoped to accounts and families (by id or name), and refuses scoped admins and unknown families', async () => {
+    const { url, run } = workspace();
+    (await openMigratedDatabase(url)).db.close();
+    const prisma = createPrismaClient(url);
+    cleanups.push(() => prisma.$disconnect());
+    const family = await prisma.family.create({ data: { name: 'Payments' } });
+    await prisma.$disconnect();
+
+    const scoped = run('create', '--name', 'team', '--scope-account', 'BA-1', '--scope-account', 'sub-7', '--scope-family', 'Payments');
+    expect(scoped.status, scoped.stderr).toBe(0);
+    expect(scoped.stderr).toContain(`scope account:BA-1,account:sub-7,family:${family.id}`);
+    const list = run('list');
+    expect(list.stdout.split('\n')[1].split('\t')[3]).toBe(`account:BA-1,account:sub-7,family:${family.id}`);
+    expect(await verifyApiKey(prisma, scoped.stdout.trim())).toMatchObject({ scope: { accountIds: ['BA-1', 'sub-7'], familyIds: [family.id] } });
+
+    const admin = run('create', '--name', 'ops', '--role', 'admin', '--scope-account', 'BA-1');
+    expect(admin.status).toBe(1);
+    expect(admin.stderr).toBe('focus-gateway: only reader keys can be scoped; an admin key sees everything\n');
+    const unknown = run('create', '--name', 'x', '--scope-family', 'Nope');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/no family with id or name "Nope"/);
+    expect(await listApiKeys(prisma)).toHaveLength(1);
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { ApiKey, PrismaClient } from '../generated/prisma/client.ts';
+import { KeyScopeError, keyScopeText, parseKeyScope, type KeyScope } from './scope.ts';
 
 export const API_KEY_ROLES = ['admin', 'reader'] as const;
 export type ApiKeyRole = (typeof API_KEY_ROLES)[number];
@@ -16,10 +17,12 @@ export interface Viewer {
   keyId: string;
   name: string;
   role: ApiKeyRole;
+  /** The accounts and families the key is limited to; null when it sees everything. */
+  scope: KeyScope | null;
 }
 
 /** A stored key as it may be shown: everything but the hash. */
-export type ApiKeyInfo = Omit<ApiKey, 'hash' | 'role'> & { role: ApiKeyRole };
+export type ApiKeyInfo = Omit<ApiKey, 'hash' | 'role' | 'scope'> & { role: ApiKeyRole; scope: KeyScope | null };
 
 /** The part of a Prisma client (or of an interactive transaction) the key service uses. */
 export type ApiKeyStore = Pick<PrismaClient, 'apiKey'>;
@@ -33,7 +36,7 @@ const KEY_SHAPE = new RegExp(`^${API_KEY_PREFIX}[A-Za-z0-9_-]{${SECRET_LENGTH}}$
 /** lastUsedAt is a hint for people cleaning up keys; a minute's precision is plenty and spares a write per request. */
 const LAST_USED_PRECISION_MS = 60_000;
 
-const INFO_FIELDS = { id: true, name: true, role: true, displayPrefix: true, createdAt: true, lastUsedAt: true, revokedAt: true } as const;
+const INFO_FIELDS = { id: true, name: true, role: true, displayPrefix: true, createdAt: true, lastUsedAt: true, revokedAt: true, scope: true } as const;
 
 export class ApiKeyInputError extends Error {
   readonly code = 'BAD_USER_INPUT';
@@ -61,19 +64,25 @@ export function displayApiKey(apiKey: Pick<ApiKeyInfo, 'displayPrefix'>): string
 
 function toInfo(row: Omit<ApiKey, 'hash'>): ApiKeyInfo {
   if (!isApiKeyRole(row.role)) throw new Error(`API key ${row.id} has an unknown role "${row.role}"`);
-  return { ...row, role: row.role };
+  return { ...row, role: row.role, scope: parseKeyScope(row.scope) };
 }
 
 /** Creates a key. The returned `key` is the only copy of the secret: it cannot be recovered later. */
-export async function createApiKey(prisma: ApiKeyStore, options: { name: string; role?: string }): Promise<{ key: string; apiKey: ApiKeyInfo }> {
+export async function createApiKey(prisma: ApiKeyStore, options: { name: string; role?: string; scope?: KeyScope }): Promise<{ key: string; apiKey: ApiKeyInfo }> {
   const name = options.name.trim();
   if (!name) throw new ApiKeyInputError('an API key needs a name (who or what uses it)');
   const role = options.role ?? 'reader';
   if (!isApiKeyRole(role)) throw new ApiKeyInputError(`role must be one of ${API_KEY_ROLES.join(', ')} (got "${role}")`);
+  if (options.scope) {
+    // An admin manages families, setups and keys for everyone: a limited admin would be a contradiction.
+    if (role === 'admin') throw new KeyScopeError('only reader keys can be scoped; an admin key sees everything');
+    if (options.scope.accountIds.length + options.scope.familyIds.length === 0) throw new KeyScopeError('a scope names at least one account or family');
+    if ([...options.scope.accountIds, ...options.scope.familyIds].some((id) => id.trim() === '')) throw new KeyScopeError('a scope cannot name an empty id');
+  }
   const secret = randomBytes(SECRET_BYTES).toString('base64url');
   const key = `${API_KEY_PREFIX}${secret}`;
   const row = await prisma.apiKey.create({
-    data: { name, role, hash: hashApiKey(key), displayPrefix: secret.slice(0, DISPLAY_PREFIX_LENGTH) },
+    data: { name, role, hash: hashApiKey(key), displayPrefix: secret.slice(0, DISPLAY_PREFIX_LENGTH), scope: options.scope ? keyScopeText(options.scope) : null },
     select: INFO_FIELDS,
   });
   return { key, apiKey: toInfo(row) };
@@ -130,8 +139,8 @@ async function recordUse(prisma: ApiKeyStore, key: { id: string; lastUsedAt: Dat
 export async function verifyApiKey(prisma: ApiKeyStore, presentedKey: string, now = new Date()): Promise<Viewer | null> {
   // The shape is public, so refusing a malformed key early reveals nothing and spares a lookup.
   if (!KEY_SHAPE.test(presentedKey)) return null;
-  const row = await prisma.apiKey.findUnique({ where: { hash: hashApiKey(presentedKey) }, select: { id: true, name: true, role: true, lastUsedAt: true, revokedAt: true } });
+  const row = await prisma.apiKey.findUnique({ where: { hash: hashApiKey(presentedKey) }, select: { id: true, name: true, role: true, lastUsedAt: true, revokedAt: true, scope: true } });
   if (!row || row.revokedAt || !isApiKeyRole(row.role)) return null;
   await recordUse(prisma, row, now);
-  return { keyId: row.id, name: row.name, role: row.role };
+  return { keyId: row.id, name: row.name, role: row.role, scope: parseKeyScope(row.scope) };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { ensureFirstAdminKey } from '../auth/first-start.ts';
 import { ApiKeyInputError, ApiKeyNotFoundError, countApiKeys, createApiKey, displayApiKey, listApiKeys, revokeApiKey } from '../auth/keys.ts';
+import { KeyScopeError, type KeyScope } from '../auth/scope.ts';
 import { loadConfig } from '../config.ts';
 import { openMigratedDatabase } from '../db/bootstrap.ts';
 import { createPrismaClient, type PrismaClient } from '../db/client.ts';
@@ -209,7 +210,7 @@ async function withApiKeys(run: (prisma: PrismaClient) => Promise<void>): Promis
   try {
     await run(prisma);
   } catch (error) {
-    if (!(error instanceof ApiKeyInputError || error instanceof ApiKeyNotFoundError)) throw error;
+    if (!(error instanceof ApiKeyInputError || error instanceof ApiKeyNotFoundError || error instanceof KeyScopeError)) throw error;
     process.stderr.write(`focus-gateway: ${error.message}\n`);
     process.exitCode = 1;
   } finally {
@@ -218,15 +219,25 @@ async function withApiKeys(run: (prisma: PrismaClient) => Promise<void>): Promis
 }
 
 /** Prints the key alone on stdout, so `KEY=$(focus-gateway keys create --name ci)` captures it; the rest goes to stderr. */
-export async function keysCreateCommand(options: { name: string; role: string }): Promise<void> {
+export async function keysCreateCommand(options: { name: string; role: string; scopeAccount: string[]; scopeFamily: string[] }): Promise<void> {
   await withApiKeys(async (prisma) => {
-    const { key, apiKey } = await createApiKey(prisma, options);
+    const familyIds: string[] = [];
+    for (const wanted of options.scopeFamily) {
+      const family = await prisma.family.findFirst({ where: { OR: [{ id: wanted }, { name: wanted }] }, select: { id: true } });
+      if (!family) throw new KeyScopeError(`no family with id or name "${wanted}" (see the families query or GET /billingEngine/family)`);
+      familyIds.push(family.id);
+    }
+    const scoped = options.scopeAccount.length > 0 || familyIds.length > 0;
+    const { key, apiKey } = await createApiKey(prisma, { name: options.name, role: options.role, scope: scoped ? { accountIds: options.scopeAccount, familyIds } : undefined });
     say(key);
     process.stderr.write(
-      `created ${apiKey.role} key "${apiKey.name}" (id ${apiKey.id}, ${displayApiKey(apiKey)}); this is the only time it is shown. Send it as \`Authorization: Bearer <key>\`.\n`,
+      `created ${apiKey.role} key "${apiKey.name}" (id ${apiKey.id}, ${displayApiKey(apiKey)}${apiKey.scope ? `, scope ${scopeText(apiKey.scope)}` : ''}); this is the only time it is shown. Send it as \`Authorization: Bearer <key>\`.\n`,
     );
   });
 }
+
+const scopeText = (scope: KeyScope | null) =>
+  scope === null ? 'all' : [...scope.accountIds.map((id) => `account:${id}`), ...scope.familyIds.map((id) => `family:${id}`)].join(',');
 
 export async function keysListCommand(): Promise<void> {
   await withApiKeys(async (prisma) => {
@@ -236,8 +247,8 @@ export async function keysListCommand(): Promise<void> {
       return;
     }
     const when = (date: Date | null) => date?.toISOString() ?? '-';
-    say(['id', 'name', 'role', 'prefix', 'created', 'last used', 'revoked'].join('\t'));
-    for (const k of keys) say([k.id, k.name, k.role, displayApiKey(k), when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)].join('\t'));
+    say(['id', 'name', 'role', 'scope', 'prefix', 'created', 'last used', 'revoked'].join('\t'));
+    for (const k of keys) say([k.id, k.name, k.role, scopeText(k.scope), displayApiKey(k), when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)].join('\t'));
   });
 }
 
@@ -280,6 +291,8 @@ export async function exportCommand(options: ExportCommandOptions): Promise<void
     const run = runExport(
       {
         databaseFile: db.name,
+        // The command line reads the database file directly: it is not limited by any key.
+        scope: null,
         format: params.format,
         where: exportSelection(params),
         period: { start: params.billingPeriodStart.getTime(), end: params.billingPeriodEnd.getTime() },

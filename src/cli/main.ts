@@ -5,6 +5,9 @@ import { IngestError } from '../ingest/errors.ts';
 import { API_KEY_ROLES } from '../auth/keys.ts';
 import { batchesCommand, demoCommand, exportCommand, ingestCommand, keysCreateCommand, keysListCommand, keysRevokeCommand, migrateCommand, serveCommand } from './commands.ts';
 
+/** Repeatable options gather their values. */
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 const positiveInteger = (value: string) => {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('expected a whole number');
@@ -82,6 +85,8 @@ export function buildProgram(): Command {
     .description('create a key and print it alone on stdout (KEY=$(focus-gateway keys create --name ci))')
     .requiredOption('--name <name>', 'who or what uses the key')
     .addOption(new Option('--role <role>', 'admin may change data and manage keys; reader may only read').choices(API_KEY_ROLES).default('reader'))
+    .addOption(new Option('--scope-account <id>', 'limit a reader key to rows of this billing or sub account (repeatable)').argParser(collect).default([], 'no limit'))
+    .addOption(new Option('--scope-family <id or name>', 'limit a reader key to rows of this family (repeatable)').argParser(collect).default([], 'no limit'))
     .action(keysCreateCommand);
   keys.command('list').description('list keys: id, name, role, prefix, created, last used, revoked (never the key itself)').action(keysListCommand);
   keys

@@ -214,6 +214,8 @@ model ApiKey {
   /// Updated at most once a minute per key, so verifying a key rarely writes.
   lastUsedAt    DateTime? @map("last_used_at")
   revokedAt     DateTime? @map("revoked_at")
+  /// Reader keys may be limited to accounts and families: JSON {"accountIds": [...], "familyIds": [...]}; null sees all.
+  scope         String?
 
   @@map("api_keys")
 }

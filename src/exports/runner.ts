@@ -7,6 +7,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { KeyScope } from '../auth/scope.ts';
 import type { SqlFragment } from '../query/sql.ts';
 import type { ExportWorkerMessage } from './export-worker.ts';
 import type { ExportFormat } from './params.ts';
@@ -14,6 +15,8 @@ import type { ExportTask, ExportWriteResult } from './write-export.ts';
 
 export interface ExportRequest {
   databaseFile: string;
+  /** The scope of the key that started the export; null for an unscoped key or the CLI. */
+  scope: KeyScope | null;
   format: ExportFormat;
   where: SqlFragment;
   period: { start: number; end: number };
@@ -100,6 +103,7 @@ export function runExport(request: ExportRequest, events: ExportRunEvents = {}):
   if (!settled) {
     const task: ExportTask = {
       databaseFile: request.databaseFile,
+      scope: request.scope,
       format: request.format,
       where: request.where,
       period: request.period,

@@ -25,6 +25,7 @@ import { exportFilePath } from './files.ts';
 import { countJobs, expiredJobs, getJob, insertJob, jobPage, oldestPendingJob, processingJobs, RESTARTED, updateJob, type JobScope } from './job-store.ts';
 import { checkExportParams, exportSelection, TERMINAL_STATUSES, type ExportJob, type ExportParams } from './params.ts';
 import { ExportStoppedError, partialDirectory, removePath, runExport, type ExportRun } from './runner.ts';
+import { scopeOfKey } from '../auth/scope.ts';
 
 export const EXPORT_DEFAULTS = {
   concurrency: 2,
@@ -293,6 +294,8 @@ export class ExportService {
       run: runExport(
         {
           databaseFile: this.#databaseFile,
+          // Read when the job runs, so a job resumed after a restart keeps its key's scope.
+          scope: job.ownerKeyId === null ? null : scopeOfKey(this.#db, job.ownerKeyId),
           format: job.format,
           where,
           period: { start: job.billingPeriodStart.getTime(), end: job.billingPeriodEnd.getTime() },

@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { installScope, type KeyScope } from '../auth/scope.ts';
 import { openSqlite } from '../db/sqlite.ts';
 import { COST_AND_USAGE_COLUMNS, CONTRACT_COMMITMENT_COLUMNS, type FocusColumn } from '../focus/columns.ts';
 import { countCostRecords } from '../query/cost-records.ts';
@@ -20,6 +21,8 @@ const PROGRESS_EVERY_ROWS = 1000;
 
 export interface ExportTask {
   databaseFile: string;
+  /** The scope of the key that started the export: its rows are all the export can read. */
+  scope: KeyScope | null;
   format: ExportFormat;
   /** The cost rows to write (exportSelection). */
   where: SqlFragment;
@@ -66,6 +69,7 @@ function writeTable(format: ExportFormat, columns: readonly FocusColumn[], rows:
 export function writeExport(task: ExportTask, events: ExportWriteEvents): ExportWriteResult {
   const db = openSqlite(`file:${task.databaseFile}`);
   try {
+    if (task.scope) installScope(db, task.scope);
     db.exec('BEGIN');
     const recordCount = countCostRecords(db, task.where);
     events.counted(recordCount);

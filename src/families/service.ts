@@ -4,6 +4,8 @@
  * not blank, and an account belongs to at most one family.
  */
 import type { PrismaClient } from '../db/client.ts';
+import { inList, modelRows } from '../db/model-rows.ts';
+import type { SqliteDatabase } from '../db/sqlite.ts';
 import type { Family, FamilyMember } from '../generated/prisma/client.ts';
 
 /** The longest family name and description accepted; longer input is a mistake, not a name. */
@@ -190,4 +192,16 @@ export async function removeAccountsFromFamily(prisma: PrismaClient, familyId: s
     await tx.familyMember.deleteMany({ where: { familyId, accountId: { in: ids } } });
     return tx.family.update({ where: { id: familyId }, data: { updatedAt: new Date() }, include: MEMBERS });
   });
+}
+
+/**
+ * Families with their members, by name; only those in `familyIds` when given. Read through `db`, so a scoped key's
+ * connection shows only the families in its scope (src/auth/scope.ts).
+ */
+export function familiesWithMembers(db: SqliteDatabase, familyIds?: readonly string[]): FamilyWithMembers[] {
+  const selected = familyIds === undefined ? { sql: '1', params: [] as unknown[] } : inList('id', familyIds);
+  const families = modelRows<Family>(db, 'Family', selected.sql, selected.params, 'name');
+  const ids = inList('family_id', families.map((family) => family.id));
+  const members = modelRows<FamilyMember>(db, 'FamilyMember', ids.sql, ids.params, 'account_id');
+  return families.map((family) => ({ ...family, members: members.filter((member) => member.familyId === family.id) }));
 }

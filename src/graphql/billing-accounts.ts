@@ -13,6 +13,7 @@ import { loader } from './loaders.ts';
 import { decodeNodeId } from './node-ids.ts';
 import { BillingAccountRef, CommitmentRef, FamilyRef } from './refs.ts';
 import { pageComplexity, PAGING_RULES, tableConnection } from './table-connections.ts';
+import { rowsWithIds } from './loaders.ts';
 
 /** Plain code-unit order, as SQLite's BINARY collation (the connections' ORDER BY) sorts ids and names. */
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -24,17 +25,17 @@ const byId = <T extends { id: K }, K>(ids: readonly K[], rows: T[]): (T | null)[
 
 export function billingAccountById(context: GraphQLContext) {
   return loader<string, BillingAccount | null>(context, billingAccountById, async (ids) =>
-    byId(ids, await context.prisma.billingAccount.findMany({ where: { id: { in: [...ids] } } })),
+    byId(ids, rowsWithIds<BillingAccount>(context, 'BillingAccount', 'id', ids)),
   );
 }
 
 export function subAccountById(context: GraphQLContext) {
-  return loader<string, SubAccount | null>(context, subAccountById, async (ids) => byId(ids, await context.prisma.subAccount.findMany({ where: { id: { in: [...ids] } } })));
+  return loader<string, SubAccount | null>(context, subAccountById, async (ids) => byId(ids, rowsWithIds<SubAccount>(context, 'SubAccount', 'id', ids)));
 }
 
 function subAccountsOfBillingAccount(context: GraphQLContext) {
   return loader<string, SubAccount[]>(context, subAccountsOfBillingAccount, async (billingAccountIds) => {
-    const rows = await context.prisma.subAccount.findMany({ where: { billingAccountId: { in: [...billingAccountIds] } } });
+    const rows = rowsWithIds<SubAccount>(context, 'SubAccount', 'billing_account_id', billingAccountIds);
     return billingAccountIds.map((id) => rows.filter((row) => row.billingAccountId === id).sort((a, b) => compareText(a.id, b.id)));
   });
 }

@@ -23,13 +23,14 @@ import { loader } from './loaders.ts';
 import { parseRowNumber } from './node-ids.ts';
 import { BillingAccountRef, CommitmentRef } from './refs.ts';
 import { pageComplexity, PAGING_RULES, reportingInputErrors, tableConnection } from './table-connections.ts';
+import { rowsWithIds } from './loaders.ts';
 
 /** Prisma's Decimal (or null) as exact decimal text. */
 const decimalText = (value: { toFixed(): string } | null): string | null => (value === null ? null : value.toFixed());
 
 export function commitmentById(context: GraphQLContext) {
   return loader<number, Commitment | null>(context, commitmentById, async (ids) => {
-    const found = new Map((await context.prisma.commitment.findMany({ where: { id: { in: [...ids] } } })).map((row) => [row.id, row]));
+    const found = new Map(rowsWithIds<Commitment>(context, 'Commitment', 'id', ids).map((row) => [row.id, row]));
     return ids.map((id) => found.get(id) ?? null);
   });
 }
@@ -37,14 +38,14 @@ export function commitmentById(context: GraphQLContext) {
 /** Commitments by ContractCommitmentId (the key cost rows refer to them by). */
 export function commitmentByContractCommitmentId(context: GraphQLContext) {
   return loader<string, Commitment | null>(context, commitmentByContractCommitmentId, async (ids) => {
-    const found = new Map((await context.prisma.commitment.findMany({ where: { contractCommitmentId: { in: [...ids] } } })).map((row) => [row.contractCommitmentId, row]));
+    const found = new Map(rowsWithIds<Commitment>(context, 'Commitment', 'contract_commitment_id', ids).map((row) => [row.contractCommitmentId, row]));
     return ids.map((id) => found.get(id) ?? null);
   });
 }
 
 export function commitmentsOfBillingAccount(context: GraphQLContext, billingAccountId: string): Promise<Commitment[]> {
   return loader<string, Commitment[]>(context, commitmentsOfBillingAccount, async (accountIds) => {
-    const rows = await context.prisma.commitment.findMany({ where: { billingAccountId: { in: [...accountIds] } } });
+    const rows = rowsWithIds<Commitment>(context, 'Commitment', 'billing_account_id', accountIds);
     rows.sort((a, b) => a.contractCommitmentPeriodStart.getTime() - b.contractCommitmentPeriodStart.getTime() || a.id - b.id);
     return accountIds.map((id) => rows.filter((row) => row.billingAccountId === id));
   }).load(billingAccountId);

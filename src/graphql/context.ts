@@ -1,5 +1,6 @@
 /** What every resolver receives: the two database handles, the caller, and per-request loaders. */
 import type { Viewer } from '../auth/keys.ts';
+import { databaseForScope } from '../auth/scope.ts';
 import type { PrismaClient } from '../db/client.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
 import type { ExportService } from '../exports/service.ts';
@@ -30,8 +31,9 @@ export interface GraphQLContext extends GatewayServices {
   loaders: Map<unknown, unknown>;
 }
 
+/** A scoped key's operations read through its scoped connection (src/auth/scope.ts), so every query sees its rows only. */
 export function createContext(services: GatewayServices, viewer: Viewer, origin: string): GraphQLContext {
-  return { ...services, viewer, origin, loaders: new Map() };
+  return { ...services, db: databaseForScope(services.db, viewer.scope), viewer, origin, loaders: new Map() };
 }
 
 /** Changes to shared data (families) are for admin keys; reader keys may read and export. */

@@ -26,20 +26,21 @@ import { loader } from './loaders.ts';
 import { decodeNodeId } from './node-ids.ts';
 import { BillingAccountRef, FamilyRef } from './refs.ts';
 import { pageComplexity, PAGING_RULES, tableConnection } from './table-connections.ts';
+import { rowsWithIds } from './loaders.ts';
 
 /** Plain code-unit order, as SQLite's BINARY collation (the connections' ORDER BY) sorts ids and names. */
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function familyById(context: GraphQLContext) {
   return loader<string, Family | null>(context, familyById, async (ids) => {
-    const found = new Map((await context.prisma.family.findMany({ where: { id: { in: [...ids] } } })).map((family) => [family.id, family]));
+    const found = new Map(rowsWithIds<Family>(context, 'Family', 'id', ids).map((family) => [family.id, family]));
     return ids.map((id) => found.get(id) ?? null);
   });
 }
 
 function membersOfFamily(context: GraphQLContext) {
   return loader<string, FamilyMember[]>(context, membersOfFamily, async (familyIds) => {
-    const members = await context.prisma.familyMember.findMany({ where: { familyId: { in: [...familyIds] } } });
+    const members = rowsWithIds<FamilyMember>(context, 'FamilyMember', 'family_id', familyIds);
     return familyIds.map((id) => members.filter((member) => member.familyId === id).sort((a, b) => compareText(a.accountId, b.accountId)));
   });
 }

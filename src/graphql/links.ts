@@ -10,14 +10,13 @@ import type { GraphQLContext } from './context.ts';
 import { familyOfAccountPair } from './families.ts';
 import { loader } from './loaders.ts';
 import { BillingAccountRef, CommitmentRef, CostRecordRef, FamilyRef } from './refs.ts';
+import { rowsWithIds } from './loaders.ts';
+import type { ContractApplication } from '../generated/prisma/client.ts';
 
 /** The ContractCommitmentIds each cost row applied, in ContractApplied order. */
 function appliedCommitmentIds(context: GraphQLContext) {
   return loader<number, string[]>(context, appliedCommitmentIds, async (costRecordIds) => {
-    const applications = await context.prisma.contractApplication.findMany({
-      where: { costRecordId: { in: [...costRecordIds] } },
-      select: { id: true, costRecordId: true, contractCommitmentId: true },
-    });
+    const applications = rowsWithIds<ContractApplication>(context, 'ContractApplication', 'cost_record_id', costRecordIds);
     applications.sort((a, b) => a.id - b.id);
     return costRecordIds.map((id) => [...new Set(applications.filter((a) => a.costRecordId === id).map((a) => a.contractCommitmentId))]);
   });

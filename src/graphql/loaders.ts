@@ -3,6 +3,7 @@
  * link to an account or family costs one batched query per link, not one per row.
  */
 import DataLoader from 'dataloader';
+import { inList, modelRows, type ModelName } from '../db/model-rows.ts';
 import type { GraphQLContext } from './context.ts';
 
 /**
@@ -16,4 +17,13 @@ export function loader<K, V, C = K>(context: GraphQLContext, key: object | symbo
     context.loaders.set(key, existing);
   }
   return existing;
+}
+
+/**
+ * The rows of a model whose `column` is one of `values`, read through the context's connection: a scoped key's
+ * connection shows only the rows in its scope (src/auth/scope.ts), which Prisma's own queries would not.
+ */
+export function rowsWithIds<T>(context: GraphQLContext, model: ModelName, column: string, values: readonly unknown[]): T[] {
+  const { sql, params } = inList(column, values);
+  return modelRows<T>(context.db, model, sql, params);
 }

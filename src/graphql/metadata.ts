@@ -14,6 +14,7 @@ import { loader } from './loaders.ts';
 import { decodeNumericNodeId, parseRowNumber } from './node-ids.ts';
 import { BillingAccountRef } from './refs.ts';
 import { pageComplexity, PAGING_RULES, tableConnection } from './table-connections.ts';
+import { rowsWithIds } from './loaders.ts';
 
 const FocusDataset = builder.enumType('FocusDataset', {
   description: 'The FOCUS 1.3 datasets the gateway loads.',
@@ -160,14 +161,14 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function ingestBatchById(context: GraphQLContext) {
   return loader<number, IngestBatch | null>(context, ingestBatchById, async (ids) => {
-    const found = new Map((await context.prisma.ingestBatch.findMany({ where: { id: { in: [...ids] } } })).map((batch) => [batch.id, batch]));
+    const found = new Map(rowsWithIds<IngestBatch>(context, 'IngestBatch', 'id', ids).map((batch) => [batch.id, batch]));
     return ids.map((id) => found.get(id) ?? null);
   });
 }
 
 function findingsOfBatch(context: GraphQLContext) {
   return loader<number, ConformanceFinding[]>(context, findingsOfBatch, async (batchIds) => {
-    const findings = await context.prisma.conformanceFinding.findMany({ where: { batchId: { in: [...batchIds] } } });
+    const findings = rowsWithIds<ConformanceFinding>(context, 'ConformanceFinding', 'batch_id', batchIds);
     findings.sort((a, b) => compareText(a.severity, b.severity) || b.count - a.count || a.id - b.id);
     return batchIds.map((id) => findings.filter((finding) => finding.batchId === id));
   });

@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { AUTHENTICATE_CHALLENGE, authenticate, presentedKey, UnauthenticatedError } from '../auth/credentials.ts';
 import type { Viewer } from '../auth/keys.ts';
+import { databaseForScope } from '../auth/scope.ts';
 import { FamilyError } from '../families/service.ts';
 import type { GatewayServices } from '../graphql/context.ts';
 import { QueryInputError } from '../query/keyset.ts';
@@ -227,7 +228,9 @@ export function restRouter(services: GatewayServices, apis: readonly RestApi[]):
           query: parsed(route.query ?? z.object({}).strict(), queryObject(url), 'query'),
           body: route.body ? parsed(route.body, await readJsonBody(request), 'body') : undefined,
         };
-        const result = await route.handle(input as never, { services, viewer, request, origin: `http://${request.headers.host ?? 'localhost'}` });
+        // A scoped key reads through its scoped connection (src/auth/scope.ts), as GraphQL does.
+        const scoped = { ...services, db: databaseForScope(services.db, viewer.scope) };
+        const result = await route.handle(input as never, { services: scoped, viewer, request, origin: `http://${request.headers.host ?? 'localhost'}` });
         send(response, result.status, api.success(result, info, route));
       } catch (caught) {
         const error = asApiError(caught);

@@ -10,7 +10,17 @@
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { costSummary, SUM_METRICS } from '../analytics/summary.ts';
-import { ACCOUNT_ID_MAX_LENGTH, createFamily, deleteFamily, FAMILY_DESCRIPTION_MAX_LENGTH, FAMILY_NAME_MAX_LENGTH, updateFamily, type FamilyWithMembers } from '../families/service.ts';
+import type { SqliteDatabase } from '../db/sqlite.ts';
+import {
+  ACCOUNT_ID_MAX_LENGTH,
+  createFamily,
+  deleteFamily,
+  familiesWithMembers,
+  FAMILY_DESCRIPTION_MAX_LENGTH,
+  FAMILY_NAME_MAX_LENGTH,
+  updateFamily,
+  type FamilyWithMembers,
+} from '../families/service.ts';
 import type { BillingAccount } from '../generated/prisma/client.ts';
 import { compileCostRecordFilter, type CostRecordFilter } from '../query/cost-record-filter.ts';
 import { COST_RECORD_ALIAS } from '../query/cost-records.ts';
@@ -120,7 +130,7 @@ const listAccountsRoute = defineRoute({
   tags: ['Billing Accounts'],
   query: z.object({ accountId: accountId.optional().describe('Only this account.') }).strict(),
   responses: { 200: { description: 'The accounts.', schema: accountItem } },
-  handle: async ({ query }, { services }) => items(KIND.account, (await listAccounts(services.prisma, query.accountId)).map(accountResponse)),
+  handle: async ({ query }, { services }) => items(KIND.account, listAccounts(services.db, query.accountId).map(accountResponse)),
 });
 
 const setupBillingEngineRoute = defineRoute({
@@ -203,8 +213,8 @@ const familyFields = {
 
 const familyPath = z.object({ familyId: z.string().describe('The family id.') });
 
-async function existingFamily(services: { prisma: import('../db/client.ts').PrismaClient }, familyId: string): Promise<FamilyWithMembers> {
-  const family = await services.prisma.family.findUnique({ where: { id: familyId }, include: { members: { orderBy: { accountId: 'asc' } } } });
+function existingFamily(db: SqliteDatabase, familyId: string): FamilyWithMembers {
+  const [family] = familiesWithMembers(db, [familyId]);
   if (!family) throw new ApiError(404, 'NOT_FOUND', `no family with id ${familyId}`);
   return family;
 }
@@ -229,10 +239,7 @@ const listFamiliesRoute = defineRoute({
   summary: 'Every family, by name',
   tags: ['Families'],
   responses: { 200: { description: 'The families.', schema: familyItem } },
-  handle: async (_input, { services }) => {
-    const families = await services.prisma.family.findMany({ include: { members: { orderBy: { accountId: 'asc' } } }, orderBy: { name: 'asc' } });
-    return items(KIND.family, families.map(familyResponse));
-  },
+  handle: async (_input, { services }) => items(KIND.family, familiesWithMembers(services.db).map(familyResponse)),
 });
 
 const getFamilyRoute = defineRoute({
@@ -244,7 +251,7 @@ const getFamilyRoute = defineRoute({
   pathParameters: familyPath,
   responses: { 200: { description: 'The family.', schema: familyItem } },
   errors: [404],
-  handle: async ({ path }, { services }) => items(KIND.family, [familyResponse(await existingFamily(services, path.familyId))]),
+  handle: async ({ path }, { services }) => items(KIND.family, [familyResponse(existingFamily(services.db, path.familyId))]),
 });
 
 const updateFamilyRoute = defineRoute({

@@ -5,6 +5,8 @@
  * and moves the account to VALIDATED when none failed, FAILED otherwise. REST (and later other surfaces) call these.
  */
 import type { PrismaClient } from '../db/client.ts';
+import { modelRows } from '../db/model-rows.ts';
+import type { SqliteDatabase } from '../db/sqlite.ts';
 import { Prisma, type BillingAccount } from '../generated/prisma/client.ts';
 import { inspectSource, INSPECTED_ROWS_PER_FILE, type InspectedFile } from './source-inspection.ts';
 
@@ -47,9 +49,12 @@ export interface ValidationReport {
   steps: ValidationStep[];
 }
 
-/** Every billing account the gateway knows (seen in the data or set up), by id; one account when `accountId` is given. */
-export function listAccounts(prisma: PrismaClient, accountId?: string): Promise<BillingAccount[]> {
-  return prisma.billingAccount.findMany({ where: accountId === undefined ? {} : { id: accountId }, orderBy: { id: 'asc' } });
+/**
+ * Every billing account the gateway knows (seen in the data or set up), by id; one account when `accountId` is given.
+ * Read through `db`, so a scoped key's connection lists only the accounts in its scope.
+ */
+export function listAccounts(db: SqliteDatabase, accountId?: string): BillingAccount[] {
+  return accountId === undefined ? modelRows<BillingAccount>(db, 'BillingAccount', '1', [], 'id') : modelRows<BillingAccount>(db, 'BillingAccount', 'id = ?', [accountId]);
 }
 
 function validAccountId(billingAccountId: string): string {
