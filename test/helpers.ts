@@ -13,6 +13,7 @@ import { loadConfig } from '../src/config.ts';
 import { createGatewayServer, listen } from '../src/server/http.ts';
 import { RateLimiter, type RateLimit } from '../src/server/rate-limit.ts';
 import type { SqliteDatabase } from '../src/db/sqlite.ts';
+import { closeScopedDatabases } from '../src/auth/scope.ts';
 
 export const FIXTURES = path.resolve(import.meta.dirname, 'fixtures');
 export const SAMPLES = path.join(FIXTURES, 'focus-sample-data');
@@ -139,6 +140,7 @@ export async function startGateway(
         server.closeAllConnections();
       });
       await exports.close();
+      closeScopedDatabases(db);
       await prisma.$disconnect();
     },
   };
