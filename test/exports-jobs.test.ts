@@ -177,6 +177,17 @@ describe('export jobs', () => {
     await expect(service.cancel('no-such-job')).rejects.toBeInstanceOf(ExportJobNotFoundError);
   });
 
+  it('let one key have at most maxActivePerKey exports pending or processing; the CLI (no owner) is not limited', async () => {
+    const service = newService({ concurrency: 1, maxActivePerKey: 2 });
+    const { apiKey } = await createApiKey(prisma, { name: 'busy' });
+    const first = await service.start(LARGE, apiKey.id);
+    await service.start(LARGE, apiKey.id);
+    await expect(service.start(SMALL, apiKey.id)).rejects.toMatchObject({ name: 'ExportLimitError', code: 'RATE_LIMITED', httpStatus: 429, limit: 2 });
+    await service.start(SMALL, null);
+    await service.cancel(first.id);
+    expect((await service.start(SMALL, apiKey.id)).status).toBe('PENDING');
+  });
+
   it('run at most `concurrency` at once, oldest first; a cancelled pending job never runs', async () => {
     const service = newService({ concurrency: 2 });
     const jobs = [];

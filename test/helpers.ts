@@ -9,7 +9,6 @@ import { createApiKey } from '../src/auth/keys.ts';
 import { createPrismaClient, type PrismaClient } from '../src/db/client.ts';
 import { ExportService, type ExportServiceOptions } from '../src/exports/service.ts';
 import { familyIdFromInput } from '../src/graphql/cost-records.ts';
-import { loadConfig } from '../src/config.ts';
 import { createGatewayServer, listen } from '../src/server/http.ts';
 import { RateLimiter, type RateLimit } from '../src/server/rate-limit.ts';
 import type { SqliteDatabase } from '../src/db/sqlite.ts';
@@ -108,6 +107,8 @@ export async function postGraphQL<T>(baseUrl: string, key: string | null, query:
   return (await response.json()) as GraphQLResponse<T>;
 }
 
+const UNLIMITED_RATE: RateLimit = { perMinute: 10_000_000, burst: 1_000_000 };
+
 /**
  * A real gateway HTTP server on a free port over the given database, with a small GraphQL client that sends an admin
  * key (`keys.reader` is there for tests of what readers may not do).
@@ -116,7 +117,8 @@ export async function startGateway(
   db: SqliteDatabase,
   databaseUrl: string,
   exportOptions: Omit<ExportServiceOptions, 'db'> = {},
-  rateLimit: RateLimit = loadConfig({}).rateLimit,
+  // Tests send requests far faster than any client may: only the rate-limit tests pass a real limit.
+  rateLimit: RateLimit = UNLIMITED_RATE,
 ) {
   const prisma = createPrismaClient(databaseUrl);
   const keys = await createTestKeys(prisma);

@@ -93,6 +93,28 @@ describe('FOCUS Cost and Usage REST API (/focus/v1)', () => {
       }
     });
 
+    it('answers 429 to an export request while the key has as many exports unfinished as it may', async () => {
+      const limited = await startGateway(database.db, database.url, { exportDir: exportDir.dir, maxActivePerKey: 1, concurrency: 1 });
+      try {
+        const start = () =>
+          fetch(`${limited.baseUrl}/focus/v1/cost-and-usage/export`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${limited.keys.reader}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ billingPeriodStart: '2020-01-01T00:00:00Z', billingPeriodEnd: '2030-01-01T00:00:00Z' }),
+          });
+        expect((await start()).status).toBe(202);
+        const refused = await start();
+        const body = await refused.json();
+        // The contract lists no 429 for this operation; the gateway's own document does.
+        schemas.check('own', '/focus/v1/cost-and-usage/export', 'post', { status: refused.status, body }, 429);
+        expect(body).toEqual({ code: 'RATE_LIMITED', message: expect.any(String), details: null });
+        expect(body).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringMatching(/already has 1 exports pending or processing/) });
+        expect(refused.headers.get('retry-after')).toBe('30');
+      } finally {
+        await limited.close();
+      }
+    });
+
     it('answers 404 with the Error shape for an unknown route', async () => {
       const response = await call('/no-such-thing');
       expect(response.status).toBe(404);

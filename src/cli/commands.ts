@@ -3,7 +3,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import { ensureFirstAdminKey } from '../auth/first-start.ts';
 import { ApiKeyInputError, ApiKeyNotFoundError, countApiKeys, createApiKey, displayApiKey, listApiKeys, revokeApiKey } from '../auth/keys.ts';
-import { KeyScopeError, type KeyScope } from '../auth/scope.ts';
+import { closeScopedDatabases, KeyScopeError, type KeyScope } from '../auth/scope.ts';
 import { loadConfig } from '../config.ts';
 import { openMigratedDatabase } from '../db/bootstrap.ts';
 import { createPrismaClient, type PrismaClient } from '../db/client.ts';
@@ -183,23 +183,36 @@ export async function serveCommand(): Promise<void> {
     exportDir: config.exports.dir,
     retentionMs: config.exports.retentionMs,
     concurrency: config.exports.concurrency,
+    maxActivePerKey: config.exports.maxActivePerKey,
     filterOptions: { familyId: familyIdFromInput },
   });
-  const server = createGatewayServer({ db, prisma, exports, rateLimiter: new RateLimiter(config.rateLimit) });
+  const server = createGatewayServer({ db, prisma, exports, rateLimiter: new RateLimiter(config.rateLimit) }, config.graphql);
   const { port, host } = await listen(server, config.port, config.host);
   say(`FOCUS Gateway listening on http://${host}:${port} (GraphQL: /graphql; health: /healthz; database ${config.databaseUrl})`);
-  const shutdown = () => {
-    server.close(async () => {
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second signal is someone who will not wait: SQLite and the export jobs recover from an abrupt stop.
+      say(`${signal} during the shutdown: stopping now`);
+      process.exit(1);
+    }
+    stopping = true;
+    say(`${signal}: shutting down; requests in flight have ${config.shutdownGraceMs} ms to finish`);
+    try {
       // Running exports stop and go back to PENDING: the next start runs them again.
-      await exports.close();
+      const { requestsCutShort } = await server.shutdown(config.shutdownGraceMs);
+      closeScopedDatabases(db);
       db.close();
       await prisma.$disconnect();
+      say(requestsCutShort === 0 ? 'stopped' : `stopped; ${requestsCutShort} request${requestsCutShort === 1 ? ' was' : 's were'} cut short`);
       process.exit(0);
-    });
-    server.closeAllConnections();
+    } catch (error) {
+      process.stderr.write(`focus-gateway: the shutdown failed: ${(error as Error).stack ?? String(error)}\n`);
+      process.exit(1);
+    }
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }
 
 /** Runs a keys command on the configured database; an unknown key or a bad value is a one-line error, exit code 1. */

@@ -10,6 +10,16 @@ export class ExportJobNotFoundError extends Error {
   }
 }
 
+/** The key already has as many exports waiting or running as one key may: a client cannot queue the server full. */
+export class ExportLimitError extends Error {
+  readonly code = 'RATE_LIMITED';
+  readonly httpStatus = 429;
+  override name = 'ExportLimitError';
+  constructor(readonly limit: number) {
+    super(`this API key already has ${limit} exports pending or processing, the most it may have; wait for one to end or cancel one`);
+  }
+}
+
 /** The job is not in a state that allows the operation, such as cancelling a complete job. */
 export class ExportJobStateError extends Error {
   readonly code = 'CONFLICT';

@@ -20,7 +20,7 @@ import type { SqliteDatabase } from '../db/sqlite.ts';
 import type { FilterOptions } from '../query/cost-record-filter.ts';
 import type { Page, PageArgs } from '../query/keyset.ts';
 import type { SqlFragment } from '../query/sql.ts';
-import { ExportJobNotFoundError, ExportJobStateError } from './errors.ts';
+import { ExportJobNotFoundError, ExportJobStateError, ExportLimitError } from './errors.ts';
 import { exportFilePath } from './files.ts';
 import { countJobs, expiredJobs, getJob, insertJob, jobPage, oldestPendingJob, processingJobs, RESTARTED, updateJob, type JobScope } from './job-store.ts';
 import { checkExportParams, exportSelection, TERMINAL_STATUSES, type ExportJob, type ExportParams } from './params.ts';
@@ -49,7 +49,11 @@ export interface ExportServiceOptions {
   progressIntervalMs?: number;
   /** How the filter's family ids are read (as in the GraphQL cost record filter). */
   filterOptions?: FilterOptions;
+  /** Exports one API key may have PENDING or PROCESSING at once (default 4); the CLI's own exports have no owner. */
+  maxActivePerKey?: number;
 }
+
+export const DEFAULT_MAX_ACTIVE_EXPORTS_PER_KEY = 4;
 
 export type ExportJobListener = (job: Readonly<ExportJob>) => void;
 
@@ -75,6 +79,7 @@ export class ExportService {
   readonly #retentionMs: number;
   readonly #progressIntervalMs: number;
   readonly #filterOptions: FilterOptions;
+  readonly #maxActivePerKey: number;
   readonly #running = new Map<string, RunningJob>();
   readonly #subscribers = new Map<string, Set<Subscriber>>();
   readonly #sweepTimer: NodeJS.Timeout;
@@ -89,6 +94,7 @@ export class ExportService {
     this.#retentionMs = options.retentionMs ?? EXPORT_DEFAULTS.retentionMs;
     this.#progressIntervalMs = options.progressIntervalMs ?? EXPORT_DEFAULTS.progressIntervalMs;
     this.#filterOptions = options.filterOptions ?? {};
+    this.#maxActivePerKey = options.maxActivePerKey ?? DEFAULT_MAX_ACTIVE_EXPORTS_PER_KEY;
     this.#recover();
     this.sweepExpired();
     this.#sweepTimer = setInterval(() => this.sweepExpired(), options.sweepIntervalMs ?? EXPORT_DEFAULTS.sweepIntervalMs).unref();
@@ -102,6 +108,9 @@ export class ExportService {
   async start(params: ExportParams, ownerKeyId: string | null = null): Promise<ExportJob> {
     if (this.#closed) throw new Error('the export service is closed');
     const checked = checkExportParams(params, this.#filterOptions);
+    if (ownerKeyId !== null && countJobs(this.#db, { ownerKeyId, statuses: ['PENDING', 'PROCESSING'] }) >= this.#maxActivePerKey) {
+      throw new ExportLimitError(this.#maxActivePerKey);
+    }
     const id = randomUUID();
     insertJob(this.#db, { id, ownerKeyId, ...checked, createdAt: new Date() });
     setImmediate(() => this.#schedule());

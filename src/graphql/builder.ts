@@ -2,14 +2,48 @@
  * The Pothos schema builder: plugins, scalars and limits, and no types. Each domain module (cost-records.ts,
  * commitments.ts, ...) adds its types and root fields to this builder; schema.ts imports them all.
  */
-import SchemaBuilder from '@pothos/core';
+import SchemaBuilder, { BasePlugin, type SchemaTypes } from '@pothos/core';
 import ComplexityPlugin from '@pothos/plugin-complexity';
 import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
-import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { GraphQLError, GraphQLScalarType, Kind, type GraphQLFieldResolver, type ValueNode } from 'graphql';
 import type { GraphQLContext } from './context.ts';
 
 /** Query limits: a connection's `first`/`last` multiplies the cost of what it selects. */
 export const QUERY_LIMITS = { depth: 12, breadth: 300, complexity: 250_000 } as const;
+
+/**
+ * When each running query or mutation must stop, by its context object: set by the server's execution timeout
+ * (src/server/graphql-limits.ts), read before every field resolves.
+ */
+export const operationDeadlines = new WeakMap<object, { at: number; timeoutMs: number }>();
+
+export const operationTimedOut = (timeoutMs: number) =>
+  new GraphQLError(`the operation took longer than ${timeoutMs} ms and was stopped`, { extensions: { code: 'TIMEOUT', limitMs: timeoutMs, http: { status: 504 } } });
+
+/**
+ * Fails every field that starts after its operation's deadline. Checked in the resolvers, not by a timer alone:
+ * resolvers here are mostly synchronous SQL, and a run of them never yields to the event loop, so no timer could
+ * fire until the operation had finished anyway.
+ */
+class OperationDeadlinePlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  override wrapResolve(resolver: GraphQLFieldResolver<unknown, Types['Context'], object>): GraphQLFieldResolver<unknown, Types['Context'], object> {
+    return (parent, args, context, info) => {
+      const deadline = operationDeadlines.get(context as object);
+      if (deadline !== undefined && performance.now() >= deadline.at) throw operationTimedOut(deadline.timeoutMs);
+      return resolver(parent, args, context, info);
+    };
+  }
+}
+
+declare global {
+  export namespace PothosSchemaTypes {
+    interface Plugins<Types extends SchemaTypes> {
+      operationDeadline: OperationDeadlinePlugin<Types>;
+    }
+  }
+}
+
+SchemaBuilder.registerPlugin('operationDeadline', OperationDeadlinePlugin);
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
@@ -21,7 +55,7 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
 }>({
-  plugins: [RelayPlugin, ComplexityPlugin],
+  plugins: [RelayPlugin, ComplexityPlugin, 'operationDeadline'],
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',

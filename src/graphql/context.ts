@@ -15,7 +15,7 @@ export interface GatewayServices {
   prisma: PrismaClient;
   /** Export jobs of this server process. */
   exports: ExportService;
-  /** Requests per API key on the REST routes. */
+  /** Requests per API key, on GraphQL and REST alike. */
   rateLimiter: RateLimiter;
 }
 

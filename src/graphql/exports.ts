@@ -3,7 +3,7 @@
  * subscription (over graphql-ws and SSE). The work is the ExportService's (src/exports); a key sees only the jobs it
  * started, unless it is an admin key.
  */
-import { ExportJobNotFoundError, ExportJobStateError } from '../exports/errors.ts';
+import { ExportJobNotFoundError, ExportJobStateError, ExportLimitError } from '../exports/errors.ts';
 import { EXPORT_STATUSES, type ExportFormat, type ExportJob, type ExportStatus } from '../exports/params.ts';
 import type { CostRecordFilter } from '../query/cost-record-filter.ts';
 import { builder } from './builder.ts';
@@ -110,6 +110,7 @@ async function reportingJobErrors<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof ExportJobNotFoundError) throw gatewayError('NOT_FOUND', error.message);
     if (error instanceof ExportJobStateError) throw gatewayError('CONFLICT', error.message);
+    if (error instanceof ExportLimitError) throw gatewayError('RATE_LIMITED', error.message, { limit: error.limit });
     throw error;
   }
 }
@@ -118,7 +119,7 @@ builder.mutationFields((t) => ({
   startExport: t.field({
     type: ExportJobRef,
     nullable: false,
-    description: 'Starts an export in the background and returns its job, PENDING; watch it with exportJobUpdated. Errors: BAD_USER_INPUT (a reversed span, a bad filter).',
+    description: 'Starts an export in the background and returns its job, PENDING; watch it with exportJobUpdated. Errors: BAD_USER_INPUT (a reversed span, a bad filter), RATE_LIMITED (the key already has as many exports pending or processing as it may).',
     args: { input: t.arg({ type: StartExportInput, required: true, description: 'What to export.' }) },
     resolve: (_root, { input }, context) => reportingJobErrors(() => context.exports.start(input, context.viewer.keyId)),
   }),

@@ -217,7 +217,7 @@ const startExportRoute = defineRoute({
   tags: ['Cost and Usage'],
   body: exportRequest,
   responses: { 202: { description: 'Export job accepted.', schema: contract('ExportJobResponse') } },
-  errors: [400],
+  errors: [400, 429],
   handle: async ({ body }, { services, viewer, origin }) => {
     const job = await services.exports.start(
       {

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { AUTHENTICATE_CHALLENGE, authenticate, presentedKey, UnauthenticatedError } from '../auth/credentials.ts';
 import type { Viewer } from '../auth/keys.ts';
 import { databaseForScope } from '../auth/scope.ts';
+import { ExportLimitError } from '../exports/errors.ts';
 import { FamilyError } from '../families/service.ts';
 import type { GatewayServices } from '../graphql/context.ts';
 import { QueryInputError } from '../query/keyset.ts';
@@ -105,6 +106,9 @@ export interface RestApi {
   errorSchema: object;
 }
 
+/** A client at its export limit is told to look again in this many seconds: exports of a few million rows take about that. */
+const EXPORT_LIMIT_RETRY_SECONDS = 30;
+
 /** Domain errors the services throw, as HTTP statuses. */
 const DOMAIN_STATUS: Record<string, number> = { BAD_USER_INPUT: 400, NOT_FOUND: 404, CONFLICT: 409, FAILED_PRECONDITION: 400 };
 
@@ -112,6 +116,7 @@ function asApiError(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
   if (error instanceof QueryInputError) return new ApiError(400, 'BAD_USER_INPUT', error.message);
   if (error instanceof FamilyError || error instanceof SetupError) return new ApiError(DOMAIN_STATUS[error.code] ?? 400, error.code, error.message);
+  if (error instanceof ExportLimitError) return new ApiError(429, error.code, error.message, null, { 'retry-after': String(EXPORT_LIMIT_RETRY_SECONDS) });
   return null;
 }
 
