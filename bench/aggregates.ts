@@ -1,12 +1,14 @@
 // `node bin/run-ts.js bench/aggregates.ts [--rows N] [--runs R] [--db file.db]`: costSummary by service and month over
 // all rows of an N-row demo database (built once with loadDemoData and kept in bench/.cache), p50 of R timed runs after
 // a warm-up. For scale it also times the same grouping with SQLite's rounding SUM() and with the decimal_sum aggregate,
-// and checks that costSummary's totals equal decimal_sum's. Results go to bench/results/<date>-aggregates-<rows>.json.
+// and checks that costSummary's totals equal decimal_sum's. Then dashboard questions (with a date range over the
+// first quarter of the data) as the planner answers them and forced through the rows, checking that both give the same
+// totals. Results go to bench/results/<date>-aggregates-<rows>.json.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { costSummary, type Metric } from '../src/analytics/summary.ts';
+import { costSummary, type CostSummaryInput, type Metric } from '../src/analytics/summary.ts';
 import { openMigratedDatabase } from '../src/db/bootstrap.ts';
 import { createPrismaClient } from '../src/db/client.ts';
 import { loadDemoData } from '../src/demo/load.ts';
@@ -66,16 +68,47 @@ const mismatches = summary.rows.filter((row) => {
   return expected.get(key) !== [...totals, row.rowCount].join('|');
 }).length;
 
+// Dashboard questions, as planned and from the rows (what every date filter cost before the planner read them).
+const earliest = new Date(db.prepare('SELECT MIN(charge_period_start) FROM cost_records').pluck().get() as number);
+const quarterMonth = earliest.getUTCMonth() - (earliest.getUTCMonth() % 3);
+const quarter = { gte: new Date(Date.UTC(earliest.getUTCFullYear(), quarterMonth, 1)), lt: new Date(Date.UTC(earliest.getUTCFullYear(), quarterMonth + 3, 1)) };
+const largestAccount = db.prepare('SELECT billing_account_id FROM cost_records GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1').pluck().get() as string;
+const questions: { label: string; input: CostSummaryInput }[] = [
+  { label: 'by service and month', input: { groupBy: ['serviceName'], granularity: 'MONTH', metrics: ['billedCost', 'effectiveCost', 'rowCount'], limit: 10_000 } },
+  {
+    label: 'by service and month, chargePeriodStart in a quarter',
+    input: { filter: { chargePeriodStart: quarter }, groupBy: ['serviceName'], granularity: 'MONTH', metrics: ['billedCost', 'effectiveCost', 'rowCount'], limit: 10_000 },
+  },
+  {
+    label: 'one billing account by day, chargePeriodStart in a quarter',
+    input: { filter: { billingAccountId: { eq: largestAccount }, chargePeriodStart: quarter }, granularity: 'DAY', metrics: ['billedCost', 'effectiveCost', 'rowCount'], limit: 10_000 },
+  },
+];
+const planned = questions.map(({ label, input }) => {
+  const fromRows = costSummary(db, { ...input, answerFrom: 'ROWS' });
+  const asPlanned = costSummary(db, input);
+  return {
+    question: label,
+    answeredFrom: asPlanned.answeredFrom,
+    groups: asPlanned.totalGroups,
+    sameAsRows: JSON.stringify({ ...asPlanned, answeredFrom: 'ROWS' }) === JSON.stringify(fromRows),
+    rows: timed(`${label}: from the rows`, () => costSummary(db, { ...input, answerFrom: 'ROWS' })),
+    asPlanned: timed(`${label}: as planned (${asPlanned.answeredFrom})`, () => costSummary(db, input)),
+  };
+});
+const roundedMs = (entry: ReturnType<typeof timed>) => ({ ...entry, p50: Math.round(entry.p50), min: Math.round(entry.min), max: Math.round(entry.max) });
+
 const result = {
   date: new Date().toISOString(),
   machine: { node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg().map((load) => Number(load.toFixed(2))) },
   rows: rowCount,
   runs,
   query: 'costSummary(groupBy: [serviceName], granularity: MONTH) over all rows',
-  timingsMs: results.map((entry) => ({ ...entry, p50: Math.round(entry.p50), min: Math.round(entry.min), max: Math.round(entry.max) })),
+  timingsMs: results.map(roundedMs),
   decimalSumMs: Math.round(decimalSumMs),
   groups: summary.totalGroups,
   groupsMatchingDecimalSum: summary.rows.length - mismatches,
+  dashboard: { quarter, billingAccountId: largestAccount, questions: planned.map((entry) => ({ ...entry, rows: roundedMs(entry.rows), asPlanned: roundedMs(entry.asPlanned) })) },
 };
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 const resultFile = path.join(root, 'bench/results', `${result.date.slice(0, 10)}-aggregates-${rowCount}.json`);
@@ -87,6 +120,11 @@ ${result.timingsMs.map((entry) => `| ${entry.label} | ${entry.p50} ms | ${entry.
 | decimal_sum aggregate, six columns (once) | ${result.decimalSumMs} ms | | |
 
 groups: ${result.groups}, equal to decimal_sum's totals: ${result.groupsMatchingDecimalSum}
+
+| dashboard question (quarter from ${quarter.gte.toISOString().slice(0, 10)}) | answered from | rows p50 | planned p50 | same totals |
+|---|---|---|---|---|
+${result.dashboard.questions.map((entry) => `| ${entry.question} | ${entry.answeredFrom} | ${entry.rows.p50} ms | ${entry.asPlanned.p50} ms | ${entry.sameAsRows} |`).join('\n')}
+
 load average: ${result.machine.loadAverage.join(' ')} on ${result.machine.cpus} CPUs
 results: ${path.relative(root, resultFile)}`);
-if (mismatches > 0) process.exitCode = 1;
+if (mismatches > 0 || planned.some((entry) => !entry.sameAsRows)) process.exitCode = 1;

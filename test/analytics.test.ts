@@ -191,8 +191,8 @@ describe('costSummary over a small hand-made file', () => {
     expect(normalised(actualTotals(euro.rows))).toEqual(expectedTotals(source.filter((row) => row.BillingCurrency === 'EUR'), (row) => `EUR||${row.ServiceName}`));
   });
 
-  it('applies the where restriction and combines dimensions', () => {
-    const result = summary({ where: { sql: 'cr.sub_account_id = ?', params: ['S2'] }, groupBy: ['regionId', 'chargeCategory'] });
+  it('applies the filter and combines dimensions', () => {
+    const result = summary({ filter: { subAccountId: { eq: 'S2' } }, groupBy: ['regionId', 'chargeCategory'] });
     expect(normalised(actualTotals(result.rows))).toEqual(
       expectedTotals(
         source.filter((row) => row.SubAccountId === 'S2'),

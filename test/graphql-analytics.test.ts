@@ -80,8 +80,41 @@ describe('costSummary and KPIs over GraphQL', () => {
     expect(bucket.reduce((sum: number, row: { rowCount: number }) => sum + row.rowCount, 0)).toBe(untagged);
   });
 
-  it('rejects an unknown dimension and a bad limit with BAD_USER_INPUT', async () => {
-    for (const args of ['groupBy: ["colour"]', 'limit: 0']) {
+  it('answers a chargePeriodStart range of whole UTC days from the rollup, one inside a day from the rows, both as the file adds up', async () => {
+    const SUMMARY_QUERY = `query ($filter: CostRecordFilter) {
+      costSummary(filter: $filter, groupBy: ["serviceName"], metrics: [BILLED_COST, ROW_COUNT]) { answeredFrom rows { keys { value } billingCurrency billedCost rowCount } }
+      families { edges { node { costSummary(filter: $filter, metrics: [ROW_COUNT]) { answeredFrom rows { rowCount } } } } }
+    }`;
+    const cases: [Record<string, string>, 'ROLLUP' | 'ROWS'][] = [
+      [{ gte: '2026-03-01T00:00:00Z', lt: '2026-03-02T00:00:00Z' }, 'ROLLUP'],
+      [{ gt: '2026-02-28T23:59:59.999Z', lte: '2026-03-01T23:59:59.999Z' }, 'ROLLUP'],
+      // Midnight UTC written with an offset is still a whole day.
+      [{ gte: '2026-03-01T01:00:00+01:00' }, 'ROLLUP'],
+      [{ gte: '2026-03-01T00:30:00Z', lt: '2026-03-02T00:00:00Z' }, 'ROWS'],
+      [{ lte: '2026-03-01T00:00:00Z' }, 'ROWS'],
+    ];
+    for (const [range, answeredFrom] of cases) {
+      const holds = (row: Record<string, string>) => {
+        const start = Date.parse(row.ChargePeriodStart);
+        const bound = (operator: string) => Date.parse(range[operator]);
+        return (
+          (!range.gte || start >= bound('gte')) && (!range.gt || start > bound('gt')) && (!range.lt || start < bound('lt')) && (!range.lte || start <= bound('lte'))
+        );
+      };
+      const selected = rows.filter(holds);
+      expect(selected.length, JSON.stringify(range)).toBeGreaterThan(0);
+      const { costSummary, families } = await data(SUMMARY_QUERY, { filter: { billingAccountId: { in: ['A1', 'B1'] }, chargePeriodStart: range } });
+      expect(costSummary.answeredFrom, JSON.stringify(range)).toBe(answeredFrom);
+      const billed = expectedTotals(selected, (row) => `${row.ServiceName}|${row.BillingCurrency}`, 'BilledCost');
+      expect(new Map(costSummary.rows.map((row: { keys: { value: string }[]; billingCurrency: string; billedCost: string }) => [`${row.keys[0].value}|${row.billingCurrency}`, row.billedCost]))).toEqual(billed);
+      const family = families.edges[0].node.costSummary;
+      expect(family.answeredFrom).toBe(answeredFrom);
+      expect(family.rows.reduce((sum: number, row: { rowCount: number }) => sum + row.rowCount, 0)).toBe(selected.filter((row) => row.SubAccountId === 'S2').length);
+    }
+  });
+
+  it('rejects an unknown dimension, a bad limit and a reversed range with BAD_USER_INPUT', async () => {
+    for (const args of ['groupBy: ["colour"]', 'limit: 0', 'filter: { chargePeriodStart: { gte: "2026-03-02T00:00:00Z", lt: "2026-03-01T00:00:00Z" } }']) {
       const result = await gateway.graphql(`{ costSummary(${args}, metrics: [ROW_COUNT]) { totalGroups } }`);
       expect(result.errors?.[0].extensions?.code, args).toBe('BAD_USER_INPUT');
     }

@@ -1,8 +1,8 @@
 /**
  * The daily rollup (cost_daily_rollups): exact totals of each batch's cost rows per UTC day and common dimensions,
- * written in the ingest's transaction, removed with the rows a --replace restates, and read by costSummary when a
- * question names only its columns. Family membership is applied at query time (the family rule reads the rollup's
- * account columns), so editing a family needs no rebuild.
+ * written in the ingest's transaction, removed with the rows a --replace restates, and read by costSummary when the
+ * planner (planner.ts) finds that it answers a question exactly. Family membership is applied at query time (the
+ * family rule reads the rollup's account columns), so editing a family needs no rebuild.
  */
 import { ExactDecimal, type SqliteDatabase } from '../db/sqlite.ts';
 import { detachedString } from '../util/strings.ts';
@@ -148,17 +148,25 @@ export function rebuildRollups(db: SqliteDatabase): void {
 }
 
 export interface RollupAggregateQuery {
-  /** Over the rollup aliased `cr`, naming only its columns. */
+  /** Over ROLLUP_AS_COST_ROWS aliased `cr`, naming only its columns (see there). */
   readonly where: SqlFragment;
-  /** Group keys over the rollup aliased `cr`: its dimension columns, `cr.charge_day`, or expressions of them. */
+  /** Group keys over ROLLUP_AS_COST_ROWS aliased `cr`: its dimension columns, `cr.charge_period_start`, or expressions of them. */
   readonly keys: readonly SqlFragment[];
   /** The measures to total, by FOCUS field name (billedCost, ...). */
   readonly sums: readonly string[];
 }
 
 /**
- * Grouped exact totals from the rollup, in the shape exactAggregate gives for the cost rows themselves. Throws
- * SQLite's "no such column" when the where or the keys name a column the rollup lacks: the caller then asks the rows.
+ * The rollup read as the cost rows it stands for: its dimension columns under their cost_records names, and
+ * ChargePeriodStart as its UTC day. A condition or group key compiled for cost rows then reads the same against it;
+ * it selects or groups exactly the same rows when the planner (planner.ts) says so. The table name stays unqualified,
+ * so that a scoped connection's TEMP view of the same name is read (src/auth/scope.ts).
+ */
+const ROLLUP_AS_COST_ROWS = `(SELECT *, charge_day AS charge_period_start FROM ${ROLLUP_TABLE})`;
+
+/**
+ * Grouped exact totals from the rollup, in the shape exactAggregate gives for the cost rows themselves. The caller
+ * (the planner) makes sure that the where and the keys name only columns the rollup has.
  */
 export function rollupAggregate(db: SqliteDatabase, query: RollupAggregateQuery): ExactAggregateRow[] {
   const measures = query.sums.map((field) => {
@@ -173,7 +181,7 @@ export function rollupAggregate(db: SqliteDatabase, query: RollupAggregateQuery)
   ];
   const groupBy = query.keys.length > 0 ? `GROUP BY ${query.keys.map((_, index) => index + 1).join(', ')}` : '';
   const rows = db
-    .prepare(`SELECT ${select.join(', ')} FROM ${ROLLUP_TABLE} cr WHERE ${query.where.sql} ${groupBy}`)
+    .prepare(`SELECT ${select.join(', ')} FROM ${ROLLUP_AS_COST_ROWS} cr WHERE ${query.where.sql} ${groupBy}`)
     .safeIntegers(true)
     .raw(true)
     .all(...query.keys.flatMap((key) => key.params), ...query.where.params) as unknown[][];

@@ -3,14 +3,17 @@
  * or tag, and by time bucket. Rows billed in different currencies are never added together: BillingCurrency is part
  * of every group unless one currency is asked for, which then restricts the rows to it.
  */
-import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES, SUM_METRICS, type SumMetric } from './rollup-columns.ts';
+import { ROLLUP_MEASURES, SUM_METRICS, type SumMetric } from './rollup-columns.ts';
 import { rollupAggregate } from './rollups.ts';
 import { ExactDecimal, type SqliteDatabase } from '../db/sqlite.ts';
+import { compileCostRecordFilter, type CostRecordFilter, type FilterOptions } from '../query/cost-record-filter.ts';
+import { COST_RECORD_ALIAS } from '../query/cost-records.ts';
 import { QueryInputError, type SortDirection } from '../query/keyset.ts';
-import { andSql, TRUE_SQL, type SqlFragment } from '../query/sql.ts';
+import { andSql, type SqlFragment } from '../query/sql.ts';
 import { resolveDimension, type Dimension } from './dimensions.ts';
 import { exactAggregate, type ExactAggregateRow } from './exact-sum.ts';
 import { periodEnd, periodStartSql, type ChargeRange, type Granularity } from './periods.ts';
+import { summarySource, type SummarySource } from './planner.ts';
 
 export { SUM_METRICS, type SumMetric };
 export const METRICS = [...SUM_METRICS, 'rowCount'] as const;
@@ -30,8 +33,12 @@ export interface SummaryOrder {
 }
 
 export interface CostSummaryInput {
-  /** Row restriction over the cost row alias `cr` (a compiled filter, an account or family scope); all rows if absent. */
-  readonly where?: SqlFragment;
+  /** Which rows to add up, as the user gave it (its errors name `filter....`); all rows if absent. */
+  readonly filter?: CostRecordFilter | null;
+  /** How the filter's family ids are read (GraphQL global ids, say). */
+  readonly filterOptions?: FilterOptions;
+  /** The rows the caller is limited to (a billing account, a family), as a filter with families by their families.id. */
+  readonly scope?: CostRecordFilter | null;
   readonly groupBy?: readonly string[];
   readonly granularity?: Granularity;
   readonly metrics: readonly Metric[];
@@ -40,6 +47,8 @@ export interface CostSummaryInput {
   readonly limit?: number;
   /** ISO 4217 code: only rows billed in it. */
   readonly currency?: string;
+  /** ROWS: add up the cost rows even when the rollup could answer (to check it against them, or to time both). */
+  readonly answerFrom?: 'ROWS';
 }
 
 export interface SummaryKey {
@@ -67,7 +76,7 @@ export interface CostSummary {
   /** Groups before the limit was applied. */
   readonly totalGroups: number;
   /** Where the totals came from: the daily rollup, or the cost rows themselves. The totals are the same either way. */
-  readonly answeredFrom: 'ROLLUP' | 'ROWS';
+  readonly answeredFrom: SummarySource;
 }
 
 function invalid(message: string): never {
@@ -142,35 +151,14 @@ function chargeRange(db: SqliteDatabase): ChargeRange | null {
   return range.earliest === null || range.latest === null ? null : { earliest: range.earliest, latest: range.latest };
 }
 
-/**
- * The planner: the daily rollup answers when the buckets are days or longer and every grouped dimension is one of its
- * columns (or the family, which it derives from its account columns); the filter is then tried against it, and one
- * that names a column the rollup lacks (a date-time range, an amount, a tag, a resource) sends the question to the
- * rows. Null when the rows must answer.
- */
-function answeredFromRollup(
-  db: SqliteDatabase,
-  query: { granularity: Granularity; dimensions: readonly Dimension[]; where: SqlFragment; keys: SqlFragment[]; sums: string[] },
-): ExactAggregateRow[] | null {
-  if (query.granularity === 'HOUR') return null;
-  if (!query.dimensions.every((dimension) => dimension.kind === 'family' || (dimension.kind === 'column' && ROLLUP_FIELDS.has(dimension.name)))) return null;
-  try {
-    return rollupAggregate(db, { where: query.where, keys: query.keys, sums: query.sums });
-  } catch (error) {
-    if (error instanceof Error && /no such column/.test(error.message)) return null;
-    throw error;
-  }
-}
-
-const ROLLUP_FIELDS = new Set(ROLLUP_DIMENSIONS.map((column) => column.field));
-
 function familyNames(db: SqliteDatabase): Map<string, string> {
   return new Map((db.prepare('SELECT id, name FROM families').all() as { id: string; name: string }[]).map((family) => [family.id, family.name]));
 }
 
 /**
- * Exact totals per group. Throws a QueryInputError (BAD_USER_INPUT) naming the input at fault for an unknown
- * dimension or metric, a repeated dimension, a bad order, limit or currency.
+ * Exact totals per group, from the daily rollup when the planner (planner.ts) finds that it gives exactly the rows'
+ * totals, from the rows otherwise. Throws a QueryInputError (BAD_USER_INPUT) naming the input at fault for an invalid
+ * filter, an unknown dimension or metric, a repeated dimension, a bad order, limit or currency.
  */
 export function costSummary(db: SqliteDatabase, input: CostSummaryInput): CostSummary {
   const metrics = validatedMetrics(input.metrics);
@@ -179,19 +167,24 @@ export function costSummary(db: SqliteDatabase, input: CostSummaryInput): CostSu
   const limit = validatedLimit(input.limit);
   const order = comparator(input.orderBy ?? [], metrics, dimensions, granularity);
   if (input.currency !== undefined && !CURRENCY_CODE.test(input.currency)) invalid(`currency: expected an ISO 4217 code such as USD, got "${input.currency}"`);
-  const where = andSql([input.where ?? TRUE_SQL, ...(input.currency !== undefined ? [{ sql: 'cr.billing_currency = ?', params: [input.currency] }] : [])]);
+  // Compiled first: an invalid filter is reported as such before anything is planned.
+  const where = andSql([
+    compileCostRecordFilter(input.scope, COST_RECORD_ALIAS),
+    compileCostRecordFilter(input.filter, COST_RECORD_ALIAS, input.filterOptions),
+    ...(input.currency !== undefined ? [{ sql: 'cr.billing_currency = ?', params: [input.currency] }] : []),
+  ]);
+  const answeredFrom = input.answerFrom ?? summarySource({ filters: [input.scope, input.filter], dimensions, granularity });
   const sums = ROLLUP_MEASURES.filter((measure) => metrics.includes(measure.field as Metric)).map((measure) => ({ name: measure.field, sql: `cr.${measure.dbColumn}` }));
 
   // One read transaction: the month range, the aggregate and the family names all see the same rows.
-  const { aggregated, answeredFrom, families } = db.transaction(() => {
+  const { aggregated, families } = db.transaction(() => {
     const range = granularity === 'MONTH' ? chargeRange(db) : null;
-    const keysOver = (time: string): SqlFragment[] => {
-      const periodSql = periodStartSql(granularity, time, range);
-      return [{ sql: 'cr.billing_currency', params: [] }, ...(periodSql === null ? [] : [{ sql: periodSql, params: [] }]), ...dimensions.flatMap((dimension) => dimension.keys)];
-    };
-    const fromRollup = answeredFromRollup(db, { granularity, dimensions, where, keys: keysOver('cr.charge_day'), sums: sums.map((sum) => sum.name) });
-    const aggregated = fromRollup ?? exactAggregate(db, { from: 'cost_records cr', where, keys: keysOver('cr.charge_period_start'), sums });
-    return { aggregated, answeredFrom: fromRollup ? ('ROLLUP' as const) : ('ROWS' as const), families: dimensions.some((dimension) => dimension.kind === 'family') ? familyNames(db) : new Map<string, string>() };
+    // The rollup reads as cost rows (rollups.ts): the same keys and condition serve both.
+    const periodSql = periodStartSql(granularity, 'cr.charge_period_start', range);
+    const keys: SqlFragment[] = [{ sql: 'cr.billing_currency', params: [] }, ...(periodSql === null ? [] : [{ sql: periodSql, params: [] }]), ...dimensions.flatMap((dimension) => dimension.keys)];
+    const aggregated =
+      answeredFrom === 'ROLLUP' ? rollupAggregate(db, { where, keys, sums: sums.map((sum) => sum.name) }) : exactAggregate(db, { from: 'cost_records cr', where, keys, sums });
+    return { aggregated, families: dimensions.some((dimension) => dimension.kind === 'family') ? familyNames(db) : new Map<string, string>() };
   })();
 
   const groups = aggregated.map((group) => toGroup(group, dimensions, granularity, families));

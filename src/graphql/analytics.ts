@@ -21,12 +21,11 @@ import {
   type TagValueCost,
 } from '../analytics/kpis.ts';
 import { GRANULARITIES, type Granularity } from '../analytics/periods.ts';
-import { costRecordFamilyIdSql } from '../families/rule.ts';
 import type { CostRecordFilter } from '../query/cost-record-filter.ts';
 import type { SortDirection } from '../query/keyset.ts';
-import { andSql, TRUE_SQL, type SqlFragment } from '../query/sql.ts';
+import type { SqlFragment } from '../query/sql.ts';
 import { builder } from './builder.ts';
-import { CostRecordFilterInput, costRecordWhere, OrderDirection } from './cost-records.ts';
+import { CostRecordFilterInput, costRecordWhere, familyIdFromInput, OrderDirection } from './cost-records.ts';
 import { reportingInputErrors } from './table-connections.ts';
 import type { GraphQLContext } from './context.ts';
 import { DataFreshnessRef } from './metadata.ts';
@@ -128,7 +127,7 @@ const CostSummaryRef = builder.objectRef<ReturnType<typeof costSummary>>('CostSu
     answeredFrom: t.exposeString('answeredFrom', {
       nullable: false,
       description:
-        'ROLLUP when the daily rollup answered (buckets of a day or more, grouped and filtered only by its columns: currency, billing account and period, sub account, provider, service category, subcategory and name, region, charge and pricing category, commitment discount status, family); ROWS otherwise. The totals are the same either way.',
+        'ROLLUP when the daily rollup answered: buckets of a day or more, grouped and filtered only by its columns (currency, billing account and period, sub account, provider, service category, subcategory and name, region, charge and pricing category, commitment discount status, family) and by chargePeriodStart ranges whose bounds are whole UTC days (gte/lt a midnight, gt/lte the millisecond before one). ROWS otherwise. The totals are the same either way.',
     }),
   }),
 });
@@ -144,7 +143,11 @@ interface CostSummaryArgs {
 }
 
 /** Adds a costSummary field whose rows are limited to `scope(parent)` (a billing account, a family, or none). */
-function costSummaryField<Parent>(t: PothosSchemaTypes.RootFieldBuilder<SchemaTypes, Parent, 'Object' | 'Query'>, description: string, scope: (parent: Parent) => SqlFragment) {
+function costSummaryField<Parent>(
+  t: PothosSchemaTypes.RootFieldBuilder<SchemaTypes, Parent, 'Object' | 'Query'>,
+  description: string,
+  scope: (parent: Parent) => CostRecordFilter | null,
+) {
   return t.field({
     type: CostSummaryRef,
     nullable: false,
@@ -163,7 +166,9 @@ function costSummaryField<Parent>(t: PothosSchemaTypes.RootFieldBuilder<SchemaTy
     resolve: (parent: Parent, args: CostSummaryArgs, context: GraphQLContext) =>
       reportingInputErrors(() =>
         costSummary(context.db, {
-          where: andSql([scope(parent), costRecordWhere(args.filter)]),
+          filter: args.filter,
+          filterOptions: { familyId: familyIdFromInput },
+          scope: scope(parent),
           groupBy: args.groupBy ?? undefined,
           granularity: args.granularity ?? undefined,
           metrics: args.metrics,
@@ -175,9 +180,9 @@ function costSummaryField<Parent>(t: PothosSchemaTypes.RootFieldBuilder<SchemaTy
   });
 }
 
-const ROOT_SCOPE = () => TRUE_SQL;
-const accountScope = (account: { id: string }): SqlFragment => ({ sql: 'cr.billing_account_id = ?', params: [account.id] });
-const familyScope = (family: { id: string }): SqlFragment => ({ sql: `${costRecordFamilyIdSql('cr')} = ?`, params: [family.id] });
+const ROOT_SCOPE = () => null;
+const accountScope = (account: { id: string }): CostRecordFilter => ({ billingAccountId: { eq: account.id } });
+const familyScope = (family: { id: string }): CostRecordFilter => ({ family: { eq: family.id } });
 
 builder.queryField('costSummary', (t) =>
   costSummaryField(t, 'Exact cost and quantity totals over the cost rows a filter selects, grouped by dimensions, family, tag and time.', ROOT_SCOPE),

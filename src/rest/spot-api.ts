@@ -22,8 +22,7 @@ import {
   type FamilyWithMembers,
 } from '../families/service.ts';
 import type { BillingAccount } from '../generated/prisma/client.ts';
-import { compileCostRecordFilter, type CostRecordFilter } from '../query/cost-record-filter.ts';
-import { COST_RECORD_ALIAS } from '../query/cost-records.ts';
+import type { CostRecordFilter } from '../query/cost-record-filter.ts';
 import {
   CLOUD_PROVIDERS,
   cloudProviderOf,
@@ -314,7 +313,7 @@ const costRoute = defineRoute({
     .refine((query) => !query.fromDate || !query.toDate || query.fromDate <= query.toDate, { message: 'toDate must not be before fromDate', path: ['toDate'] }),
   responses: { 200: { description: 'One item per group and billing currency, largest effective cost first.', schema: costItem } },
   handle: async ({ query }, { services }) => {
-    // Without dates the filter names no date column, so the daily rollup can answer it.
+    // Whole UTC days: the bounds are midnights, so the daily rollup answers (src/analytics/planner.ts).
     const filter: CostRecordFilter = {
       ...(query.accountId ? { billingAccountId: { eq: query.accountId } } : {}),
       ...(query.fromDate || query.toDate
@@ -327,7 +326,7 @@ const costRoute = defineRoute({
         : {}),
     };
     const summary = costSummary(services.db, {
-      where: compileCostRecordFilter(filter, COST_RECORD_ALIAS),
+      filter,
       groupBy: [COST_DIMENSIONS[query.groupBy]],
       metrics: [...SUM_METRICS, 'rowCount'],
       orderBy: [{ by: 'effectiveCost', direction: 'DESC' }],

@@ -1,0 +1,88 @@
+/**
+ * The costSummary planner: whether the daily rollup (cost_daily_rollups, see rollups.ts) gives exactly the answer the
+ * cost rows give, decided from the question itself. A rollup row stands for the rows of one batch, UTC day and value of
+ * each of its dimension columns, and keeps their exact totals; it can answer when every condition of the question is
+ * true of all the rows a rollup row stands for, or of none of them, and every group key is the same for all of them.
+ *
+ * - Its dimension columns (ROLLUP_DIMENSIONS, BillingPeriodStart among them) hold the rows' own values, so any
+ *   operator on them selects the same rows; the family rule reads only its account columns; so does the currency.
+ * - ChargePeriodStart is read as its UTC day. `start >= X` has one answer for a whole day when X is a midnight UTC,
+ *   and it is then `day >= X`; the same for `lt` at a midnight, and for `gt` and `lte` one millisecond before one
+ *   (`start > X` is `start >= X + 1`). `isNull` holds of a day exactly when it holds of its rows. `eq`, and any other
+ *   bound, splits a day: the rows answer.
+ * - Buckets of a day or more (DAY, WEEK, MONTH, NONE) are unions of whole days; an HOUR is not.
+ * - Anything else (tags, amounts, other date-times, the other string columns) is not in the rollup: the rows answer.
+ */
+import { COST_AND_USAGE_COLUMNS } from '../focus/columns.ts';
+import { compileCostRecordFilter, type CostRecordFilter } from '../query/cost-record-filter.ts';
+import { COST_RECORD_ALIAS } from '../query/cost-records.ts';
+import type { Dimension } from './dimensions.ts';
+import type { Granularity } from './periods.ts';
+import { ROLLUP_DIMENSIONS } from './rollup-columns.ts';
+
+export type SummarySource = 'ROLLUP' | 'ROWS';
+
+const DAY_MS = 86_400_000;
+const CHARGE_PERIOD_START = COST_AND_USAGE_COLUMNS.find((column) => column.name === 'ChargePeriodStart')!.field;
+const ROLLUP_FIELDS = new Set(ROLLUP_DIMENSIONS.map((column) => column.field));
+const DAY_GRANULARITIES: ReadonlySet<Granularity> = new Set(['DAY', 'WEEK', 'MONTH', 'NONE']);
+
+const isMidnight = (epochMs: number) => epochMs % DAY_MS === 0;
+
+const given = (value: unknown): boolean => value !== null && value !== undefined;
+
+/** A bound as the filter compiler reads it (a Date, epoch milliseconds or RFC 3339 text), so the two cannot disagree. */
+function boundOf(operator: string, operand: unknown): number {
+  return compileCostRecordFilter({ [CHARGE_PERIOD_START]: { [operator]: operand } }, COST_RECORD_ALIAS).params[0] as number;
+}
+
+function chargeStartCovered(operators: Record<string, unknown>): boolean {
+  return Object.entries(operators).every(([operator, operand]) => {
+    if (!given(operand)) return true;
+    switch (operator) {
+      case 'isNull':
+        return true;
+      case 'gte':
+      case 'lt':
+        return isMidnight(boundOf(operator, operand));
+      case 'gt':
+      case 'lte':
+        return isMidnight(boundOf(operator, operand) + 1);
+      default:
+        return false;
+    }
+  });
+}
+
+/**
+ * Whether the rollup selects exactly the rows `filter` selects (see the top of this file). `filter` must be valid: the
+ * caller has compiled it first, which names what is wrong with one that is not.
+ */
+export function rollupCoversFilter(filter: CostRecordFilter | null | undefined): boolean {
+  if (!given(filter)) return true;
+  return Object.entries(filter!).every(([field, value]) => {
+    if (!given(value)) return true;
+    if (ROLLUP_FIELDS.has(field) || field === 'family') return true;
+    if (field === CHARGE_PERIOD_START) return chargeStartCovered(value as Record<string, unknown>);
+    if (field === 'and' || field === 'or') return (value as CostRecordFilter[]).every(rollupCoversFilter);
+    if (field === 'not') return rollupCoversFilter(value as CostRecordFilter);
+    return false;
+  });
+}
+
+/** Whether the rollup has every group key: its dimension columns and the family, in buckets of whole days. */
+export function rollupCoversGrouping(dimensions: readonly Dimension[], granularity: Granularity): boolean {
+  return DAY_GRANULARITIES.has(granularity) && dimensions.every((dimension) => dimension.kind === 'family' || (dimension.kind === 'column' && ROLLUP_FIELDS.has(dimension.name)));
+}
+
+export interface SummaryQuestion {
+  /** Every filter that restricts the rows (the caller's scope, the user's filter), all of which must hold. */
+  readonly filters: readonly (CostRecordFilter | null | undefined)[];
+  readonly dimensions: readonly Dimension[];
+  readonly granularity: Granularity;
+}
+
+/** ROLLUP when the daily rollup gives exactly the rows' totals for the question, ROWS otherwise. */
+export function summarySource(question: SummaryQuestion): SummarySource {
+  return rollupCoversGrouping(question.dimensions, question.granularity) && question.filters.every(rollupCoversFilter) ? 'ROLLUP' : 'ROWS';
+}

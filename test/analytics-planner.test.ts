@@ -1,0 +1,247 @@
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exactAggregate } from '../src/analytics/exact-sum.ts';
+import { rollupAggregate } from '../src/analytics/rollups.ts';
+import { ROLLUP_DIMENSIONS } from '../src/analytics/rollup-columns.ts';
+import { costSummary, METRICS, type CostSummaryInput, type Metric } from '../src/analytics/summary.ts';
+import { GRANULARITIES } from '../src/analytics/periods.ts';
+import { createPrismaClient } from '../src/db/client.ts';
+import { loadDemoData } from '../src/demo/load.ts';
+import { COST_AND_USAGE_COLUMNS } from '../src/focus/columns.ts';
+import { fileSource, ingest } from '../src/ingest/service.ts';
+import { compileCostRecordFilter, type CostRecordFilter } from '../src/query/cost-record-filter.ts';
+import { FIXTURES, tempDatabase } from './helpers.ts';
+import { fuzzParameters } from './fuzz-support.ts';
+
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+/** A generated filter, and whether the daily rollup holds exactly its rows: the answer the planner must reach. */
+interface Generated {
+  readonly filter: CostRecordFilter;
+  readonly covered: boolean;
+}
+
+const ROLLUP_STRING_FIELDS = ROLLUP_DIMENSIONS.filter((column) => column.type === 'string').map((column) => column.field);
+/** String columns the rollup lacks, with few values in the demo data. */
+const OTHER_STRING_FIELDS = ['pricingUnit', 'consumedUnit', 'chargeFrequency', 'skuId'];
+const columnOf = (field: string) => COST_AND_USAGE_COLUMNS.find((column) => column.field === field)!;
+
+/**
+ * The ways a caller writes a date-time bound; all read as the same instant. An offset other than Z puts a midnight UTC
+ * at another wall-clock time, which the planner must still recognise.
+ */
+const BOUND_FORMS = ['date', 'epoch', 'utc', 'offset'] as const;
+function written(epochMs: number, form: (typeof BOUND_FORMS)[number]): unknown {
+  switch (form) {
+    case 'date':
+      return new Date(epochMs);
+    case 'epoch':
+      return epochMs;
+    case 'utc':
+      return new Date(epochMs).toISOString();
+    case 'offset':
+      return `${new Date(epochMs + 330 * 60_000).toISOString().slice(0, 23)}+05:30`;
+  }
+}
+
+describe('the costSummary planner', () => {
+  let database: Awaited<ReturnType<typeof tempDatabase>>;
+  const data = { values: new Map<string, string[]>(), firstDay: 0, days: 0, billingPeriods: [] as number[], accounts: [] as string[], families: [] as string[] };
+
+  beforeAll(async () => {
+    database = await tempDatabase();
+    const prisma = createPrismaClient(database.url);
+    await loadDemoData(database.db, prisma, { rows: 3000, seed: 5 });
+    await prisma.$disconnect();
+    // Rows either side of midnights and months, and amounts the integer scale cannot hold (the decimal path).
+    await ingest(database.db, fileSource(path.join(FIXTURES, 'analytics/summary.csv')));
+    const db = database.db;
+    for (const field of [...ROLLUP_STRING_FIELDS, ...OTHER_STRING_FIELDS]) {
+      const column = columnOf(field);
+      const values = (db.prepare(`SELECT DISTINCT ${column.dbColumn} FROM cost_records WHERE ${column.dbColumn} IS NOT NULL ORDER BY 1 LIMIT 8`).pluck().all() as string[]).filter(
+        (value) => !column.allowedValues || column.allowedValues.includes(value),
+      );
+      data.values.set(field, column.allowedValues ? values : [...values, 'no such value']);
+    }
+    const range = db.prepare('SELECT MIN(charge_period_start) AS earliest, MAX(charge_period_start) AS latest FROM cost_records').get() as { earliest: number; latest: number };
+    data.firstDay = range.earliest - (range.earliest % DAY_MS);
+    data.days = Math.ceil((range.latest - data.firstDay) / DAY_MS);
+    data.billingPeriods = db.prepare('SELECT DISTINCT billing_period_start FROM cost_records ORDER BY 1').pluck().all() as number[];
+    data.accounts = db.prepare('SELECT DISTINCT billing_account_id FROM cost_records ORDER BY 1').pluck().all() as string[];
+    data.families = db.prepare('SELECT id FROM families ORDER BY name').pluck().all() as string[];
+    expect(data.families.length).toBeGreaterThan(0);
+    // The rows' charge periods start at every hour, so a bound inside a day splits the rows of that day.
+    expect(db.prepare(`SELECT COUNT(DISTINCT charge_period_start % ${DAY_MS}) FROM cost_records`).pluck().get()).toBeGreaterThan(12);
+  });
+  afterAll(() => database.close());
+
+  /** Arbitraries over the loaded data, built once the data is there. */
+  function arbitraries() {
+    const valueOf = (field: string) => fc.constantFrom(...data.values.get(field)!);
+    const covered = (filter: CostRecordFilter): Generated => ({ filter, covered: true });
+    const uncovered = (filter: CostRecordFilter): Generated => ({ filter, covered: false });
+
+    const stringFilter = (field: string) => {
+      const some = fc.subarray(data.values.get(field)!, { maxLength: Math.min(3, data.values.get(field)!.length) });
+      return fc.oneof(
+        valueOf(field).map((value) => ({ [field]: { eq: value } })),
+        valueOf(field).map((value) => ({ [field]: { ne: value } })),
+        some.map((values) => ({ [field]: { in: values } })),
+        some.map((values) => ({ [field]: { notIn: values } })),
+        fc.boolean().map((isNull) => ({ [field]: { isNull } })),
+      );
+    };
+
+    /** A day of the data (or one either side), and a time in it: midnight, a millisecond either side, or within. */
+    const instant = fc
+      .record({ day: fc.integer({ min: -1, max: data.days + 1 }), offset: fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.constant(-1), weight: 2 }, fc.constantFrom(1, HOUR_MS, 13 * HOUR_MS + 17)) })
+      .map(({ day, offset }) => ({ at: data.firstDay + day * DAY_MS + offset, offset }));
+    /** gte/lt hold of whole days at a midnight, gt/lte a millisecond before one; eq never. */
+    const boundCovered = (operator: string, offset: number) => (['gte', 'lt'].includes(operator) ? offset === 0 : ['gt', 'lte'].includes(operator) ? offset === -1 : false);
+    const chargeStart = fc.oneof(
+      fc.record({ operator: fc.constantFrom('gte', 'gt', 'lt', 'lte', 'eq'), bound: instant, form: fc.constantFrom(...BOUND_FORMS) }).map(({ operator, bound, form }) => ({
+        filter: { chargePeriodStart: { [operator]: written(bound.at, form) } },
+        covered: boundCovered(operator, bound.offset),
+      })),
+      fc
+        .record({ lower: instant, upper: instant, lowerOperator: fc.constantFrom('gte', 'gt'), upperOperator: fc.constantFrom('lt', 'lte'), form: fc.constantFrom(...BOUND_FORMS) })
+        .map(({ lower, upper, lowerOperator, upperOperator, form }) => {
+          const [from, to] = lower.at <= upper.at ? [lower, upper] : [upper, lower];
+          // Equal bounds with a strict operator would be a reversed range, which the filter rejects.
+          const operators = from.at === to.at ? (['gte', 'lte'] as const) : ([lowerOperator, upperOperator] as const);
+          return {
+            filter: { chargePeriodStart: { [operators[0]]: written(from.at, form), [operators[1]]: written(to.at, form) } },
+            covered: boundCovered(operators[0], from.offset) && boundCovered(operators[1], to.offset),
+          };
+        }),
+      fc.boolean().map((isNull) => covered({ chargePeriodStart: { isNull } })),
+    );
+
+    const billingPeriodStart = fc
+      .record({
+        operator: fc.constantFrom('eq', 'gt', 'gte', 'lt', 'lte'),
+        start: fc.constantFrom(...data.billingPeriods),
+        shift: fc.constantFrom(0, 0, -1, 1, DAY_MS),
+      })
+      .map(({ operator, start, shift }) => covered({ billingPeriodStart: { [operator]: new Date(start + shift) } }));
+
+    const family = fc.oneof(
+      fc.constantFrom(...data.families).map((id) => covered({ family: { eq: id } })),
+      fc.subarray(data.families, { maxLength: Math.min(2, data.families.length) }).map((ids) => covered({ family: { in: ids } })),
+      fc.boolean().map((isNull) => covered({ family: { isNull } })),
+    );
+
+    const notInRollup = fc.oneof(
+      fc.constantFrom(...OTHER_STRING_FIELDS).chain(stringFilter).map(uncovered),
+      fc.constantFrom({ key: 'team' }, { key: 'team', value: 'web' }, { key: 'team', exists: false }).map((tag) => uncovered({ tag })),
+      fc.constantFrom({ billedCost: { gt: 0 } }, { effectiveCost: { lte: 1 } }, { listCost: { isNull: true } }).map(uncovered),
+      instant.map(({ at }) => uncovered({ chargePeriodEnd: { gte: new Date(at) } })),
+      fc.constantFrom(...data.billingPeriods).map((start) => uncovered({ billingPeriodEnd: { gt: new Date(start) } })),
+    );
+
+    const leaf: fc.Arbitrary<Generated> = fc.oneof(
+      { arbitrary: fc.constantFrom(...ROLLUP_STRING_FIELDS).chain(stringFilter).map(covered), weight: 4 },
+      { arbitrary: chargeStart, weight: 4 },
+      { arbitrary: billingPeriodStart, weight: 1 },
+      { arbitrary: family, weight: 1 },
+      { arbitrary: notInRollup, weight: 2 },
+    );
+
+    /** Several conditions in one object (when their fields differ), and/or of a few filters, not of one. */
+    const filterOf = (depth: number): fc.Arbitrary<Generated> => {
+      if (depth === 0) return leaf;
+      const inner = filterOf(depth - 1);
+      const all = (parts: Generated[]) => parts.every((part) => part.covered);
+      return fc.oneof(
+        { arbitrary: leaf, weight: 3 },
+        {
+          arbitrary: fc.array(inner, { minLength: 2, maxLength: 3 }).map((parts) => {
+            const fields = parts.flatMap((part) => Object.keys(part.filter));
+            const filter = new Set(fields).size === fields.length ? Object.assign({}, ...parts.map((part) => part.filter)) : { and: parts.map((part) => part.filter) };
+            return { filter, covered: all(parts) };
+          }),
+          weight: 2,
+        },
+        { arbitrary: fc.array(inner, { maxLength: 3 }).map((parts) => ({ filter: { and: parts.map((part) => part.filter) }, covered: all(parts) })), weight: 1 },
+        { arbitrary: fc.array(inner, { maxLength: 3 }).map((parts) => ({ filter: { or: parts.map((part) => part.filter) }, covered: all(parts) })), weight: 1 },
+        { arbitrary: inner.map((part) => ({ filter: { not: part.filter }, covered: part.covered })), weight: 1 },
+      );
+    };
+
+    const scope = fc.oneof(
+      fc.constant(undefined),
+      fc.constantFrom(...data.accounts).map((id): CostRecordFilter => ({ billingAccountId: { eq: id } })),
+      fc.constantFrom(...data.families).map((id): CostRecordFilter => ({ family: { eq: id } })),
+    );
+    const groupBy = fc.subarray([...ROLLUP_STRING_FIELDS, 'family', 'pricingUnit', 'chargeFrequency', 'tag:team'], { maxLength: 3 }).chain((names) => fc.shuffledSubarray(names, { minLength: names.length }));
+
+    return fc.record({
+      // Date ranges alone too: the dashboard's most common question.
+      filter: fc.option(fc.oneof({ arbitrary: filterOf(3), weight: 3 }, chargeStart), { nil: undefined }),
+      scope,
+      groupBy,
+      granularity: fc.constantFrom(...GRANULARITIES),
+      metrics: fc.subarray([...METRICS], { minLength: 1 }),
+      currency: fc.constantFrom(undefined, undefined, 'USD', 'EUR', 'JPY'),
+      descending: fc.boolean(),
+    });
+  }
+
+  it('answers from the rollup exactly when the rollup holds the answer, and the rows give the same totals', () => {
+    const seen = { rollup: 0, rows: 0, rollupWithDates: 0, rowsWithDates: 0, nonEmpty: 0 };
+    fc.assert(
+      fc.property(arbitraries(), (question) => {
+        const coveredGrouping = question.granularity !== 'HOUR' && question.groupBy.every((name) => name === 'family' || ROLLUP_STRING_FIELDS.includes(name));
+        const expected = coveredGrouping && (question.filter?.covered ?? true) ? 'ROLLUP' : 'ROWS';
+        const input: CostSummaryInput = {
+          filter: question.filter?.filter,
+          scope: question.scope,
+          groupBy: question.groupBy,
+          granularity: question.granularity,
+          metrics: question.metrics,
+          currency: question.currency,
+          orderBy: [{ by: question.metrics[0], direction: question.descending ? 'DESC' : 'ASC' }],
+          limit: 10_000,
+        };
+        const planned = costSummary(database.db, input);
+        const fromRows = costSummary(database.db, { ...input, answerFrom: 'ROWS' });
+        expect(planned.answeredFrom).toBe(expected);
+        expect({ ...planned, answeredFrom: 'ROWS' }).toEqual(fromRows);
+        const withDates = JSON.stringify(question.filter?.filter ?? {}).includes('chargePeriodStart');
+        seen[expected === 'ROLLUP' ? 'rollup' : 'rows']++;
+        if (withDates) seen[expected === 'ROLLUP' ? 'rollupWithDates' : 'rowsWithDates']++;
+        if (fromRows.rows.length > 0) seen.nonEmpty++;
+      }),
+      fuzzParameters(300),
+    );
+    // The property saw both answers, date ranges on both sides of the line, and questions with something to add up.
+    for (const count of Object.values(seen)) expect(count).toBeGreaterThan(10);
+  });
+
+  it('sends a bound inside a day to the rows, where the rollup would leave out the whole day', () => {
+    const midnight = Date.UTC(2026, 2, 1);
+    const question = (bound: number): CostSummaryInput => ({ filter: { chargePeriodStart: { gte: new Date(bound) } }, groupBy: ['serviceName'], granularity: 'DAY', metrics: ['billedCost', 'rowCount'], limit: 10_000 });
+    const keys = [{ sql: 'cr.service_name', params: [] }];
+    for (const bound of [midnight + HOUR_MS, midnight]) {
+      const where = compileCostRecordFilter(question(bound).filter, 'cr');
+      const rollup = rollupAggregate(database.db, { where, keys, sums: ['billedCost'] });
+      const rows = exactAggregate(database.db, { from: 'cost_records cr', where, keys, sums: [{ name: 'billedCost', sql: 'cr.billed_cost' }] });
+      const counted = (groups: { rowCount: number }[]) => groups.reduce((sum, group) => sum + group.rowCount, 0);
+      // The rollup holds the day as its midnight: a bound an hour later drops the whole day, the rows keep 01:00 on.
+      if (bound === midnight) expect(counted(rollup)).toBe(counted(rows));
+      else expect(counted(rollup)).toBeLessThan(counted(rows));
+      const summary = costSummary(database.db, question(bound));
+      expect(summary.answeredFrom).toBe(bound === midnight ? 'ROLLUP' : 'ROWS');
+      expect({ ...summary, answeredFrom: 'ROWS' }).toEqual(costSummary(database.db, { ...question(bound), answerFrom: 'ROWS' }));
+    }
+  });
+
+  it('names what is wrong with an invalid filter or scope before planning', () => {
+    const base = { metrics: ['rowCount'] as Metric[] };
+    expect(() => costSummary(database.db, { ...base, filter: { chargePeriodStart: { gte: '2026-03-02', lt: 'soon' } } })).toThrow(/^filter\.chargePeriodStart\.gte: expected an RFC 3339 date-time/);
+    expect(() => costSummary(database.db, { ...base, filter: { or: [{ colour: { eq: 'red' } }] } })).toThrow(/^filter\.or\[0\]\.colour: is not a CostRecordFilter field/);
+    expect(() => costSummary(database.db, { ...base, scope: { chargePeriodStart: { gte: 2, lt: 1 } } })).toThrow(/reversed range/);
+  });
+});
