@@ -11,7 +11,7 @@ export type ExportWorkerMessage =
 const post = (message: ExportWorkerMessage) => parentPort!.postMessage(message);
 
 try {
-  const result = writeExport(workerData as ExportTask, {
+  const result = await writeExport(workerData as ExportTask, {
     counted: (recordCount) => post({ type: 'counted', recordCount }),
     progress: (rowsWritten) => post({ type: 'progress', rowsWritten }),
   });

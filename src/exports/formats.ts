@@ -2,10 +2,12 @@
  * The export file formats. Every format has the FOCUS column names, in catalog order, and prints values so that they
  * read back as stored:
  *
- * - CSV: a header row, then one line per row (LF line ends, RFC 4180 quoting). Null is an empty cell; money and
+ * - CSV: a header row, then one line per row (LF line ends, RFC 4180 quoting). Null is an empty cell; a string is
+ *   quoted when it holds `"`, a comma, CR or LF, or starts or ends with a character up to U+0020; money and
  *   quantities print as the decimal they were ingested as (a stored double prints back its source decimal, never in
  *   exponent form); date-times as `2026-01-01T00:00:00Z` (milliseconds only when present); JSON columns as their JSON
- *   text.
+ *   text, always quoted. Cost rows are mostly rendered by SQLite instead (csv-sql.ts), to the same bytes; CsvWriter
+ *   writes the rest (sparse selections, Contract Commitment rows) and every row SQLite leaves to it.
  * - JSON: JSON Lines (`.jsonl`), one object per row with every column as a key, in catalog order, null included;
  *   decimals as JSON numbers with the same digits as in CSV; date-times as strings; JSON columns as JSON values.
  * - Parquet: money and quantities as DOUBLE (exactly the stored value), date-times as TIMESTAMP (UTC, milliseconds),
@@ -110,26 +112,34 @@ function csvCell(column: FocusColumn): (value: unknown) => string {
   }
 }
 
-class CsvWriter implements TableWriter {
-  readonly #output: TextOutput;
-  readonly #cells: ((value: unknown) => string)[];
-  readonly #line: string[];
+/** The CSV header line of a table: its FOCUS column names. */
+export const csvHeader = (columns: readonly FocusColumn[]) => `${columns.map((column) => column.name).join(',')}\n`;
 
-  constructor(columns: readonly FocusColumn[], sink: FileSink) {
-    this.#output = new TextOutput(sink);
-    this.#cells = columns.map(csvCell);
-    this.#line = new Array<string>(columns.length);
-    this.#output.push(`${columns.map((column) => column.name).join(',')}\n`);
-  }
-
-  writeRow(row: readonly unknown[]): void {
-    const line = this.#line;
-    const cells = this.#cells;
+/** Formats one row (stored values in catalog order) as its CSV line, line end included. */
+export function csvRowText(columns: readonly FocusColumn[]): (row: readonly unknown[]) => string {
+  const cells = columns.map(csvCell);
+  const line = new Array<string>(columns.length);
+  return (row) => {
     for (let index = 0; index < cells.length; index++) {
       const value = row[index];
       line[index] = value === null ? '' : cells[index](value);
     }
-    this.#output.push(`${line.join(',')}\n`);
+    return `${line.join(',')}\n`;
+  };
+}
+
+class CsvWriter implements TableWriter {
+  readonly #output: TextOutput;
+  readonly #rowText: (row: readonly unknown[]) => string;
+
+  constructor(columns: readonly FocusColumn[], sink: FileSink) {
+    this.#output = new TextOutput(sink);
+    this.#rowText = csvRowText(columns);
+    this.#output.push(csvHeader(columns));
+  }
+
+  writeRow(row: readonly unknown[]): void {
+    this.#output.push(this.#rowText(row));
   }
 
   finish(): void {

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { KeyScope } from '../auth/scope.ts';
 import type { SqlFragment } from '../query/sql.ts';
 import type { ExportWorkerMessage } from './export-worker.ts';
+import type { CsvExportTuning } from './csv-export.ts';
 import type { ExportFormat } from './params.ts';
 import type { ExportTask, ExportWriteResult } from './write-export.ts';
 
@@ -23,6 +24,8 @@ export interface ExportRequest {
   includeContractCommitments: boolean;
   /** Where the finished file goes. */
   target: string;
+  /** How CSV cost rows are cut into chunks and shared with a helper thread; CSV_EXPORT_TUNING when absent. */
+  csvTuning?: CsvExportTuning;
 }
 
 export interface ExportRunEvents {
@@ -110,6 +113,7 @@ export function runExport(request: ExportRequest, events: ExportRunEvents = {}):
       includeContractCommitments: request.includeContractCommitments,
       workDir,
       fileName: path.basename(request.target),
+      csvTuning: request.csvTuning,
     };
     // A smaller young generation than V8's default: about 30 MB less peak RSS per export, for a little more collecting.
     worker = new Worker(new URL('./export-worker.js', import.meta.url), { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 16 } });

@@ -1,7 +1,8 @@
 /**
  * Writes one export file: run in the export's own thread (export-worker.ts), on its own connection, so neither the
  * rows it holds nor its SQLite reads stall the server. Count, rows and commitments are read in one transaction and so
- * from one snapshot: an ingest committing meanwhile changes none of them.
+ * from one snapshot: an ingest committing meanwhile changes none of them. CSV cost rows come from CostCsvWriter
+ * (csv-export.ts), whose helper thread reads that snapshot too.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { openSqlite } from '../db/sqlite.ts';
 import { COST_AND_USAGE_COLUMNS, CONTRACT_COMMITMENT_COLUMNS, type FocusColumn } from '../focus/columns.ts';
 import { countCostRecords } from '../query/cost-records.ts';
 import type { SqlFragment } from '../query/sql.ts';
+import { CostCsvWriter, type CsvExportTuning } from './csv-export.ts';
 import { FileSink, type WrittenFile } from './file-sink.ts';
 import { FILE_EXTENSION, tableWriter } from './formats.ts';
 import type { ExportFormat } from './params.ts';
@@ -33,6 +35,8 @@ export interface ExportTask {
   workDir: string;
   /** The name of the finished file inside workDir. */
   fileName: string;
+  /** How CSV cost rows are cut into chunks and shared with a helper thread; CSV_EXPORT_TUNING when absent. */
+  csvTuning?: CsvExportTuning;
 }
 
 export interface ExportWriteResult extends WrittenFile {
@@ -66,26 +70,30 @@ function writeTable(format: ExportFormat, columns: readonly FocusColumn[], rows:
   }
 }
 
-export function writeExport(task: ExportTask, events: ExportWriteEvents): ExportWriteResult {
+export async function writeExport(task: ExportTask, events: ExportWriteEvents): Promise<ExportWriteResult> {
   const db = openSqlite(`file:${task.databaseFile}`);
+  if (task.scope) installScope(db, task.scope);
+  let csv: CostCsvWriter | null = null;
   try {
-    if (task.scope) installScope(db, task.scope);
-    db.exec('BEGIN');
+    if (task.format === 'CSV') csv = await CostCsvWriter.open(db, { databaseFile: task.databaseFile, scope: task.scope, where: task.where }, task.csvTuning);
+    else db.exec('BEGIN');
     const recordCount = countCostRecords(db, task.where);
     events.counted(recordCount);
     const onRow = (written: number) => {
       if (written % PROGRESS_EVERY_ROWS === 0) events.progress(written);
     };
+    const writeCosts = async (file: string) =>
+      (await csv?.write(file, recordCount, events.progress)) ?? writeTable(task.format, COST_AND_USAGE_COLUMNS, costRows(db, task.where), file, onRow);
     const output = path.join(task.workDir, task.fileName);
     if (!task.includeContractCommitments) {
-      const costs = writeTable(task.format, COST_AND_USAGE_COLUMNS, costRows(db, task.where), output, onRow);
+      const costs = await writeCosts(output);
       events.progress(costs.rows);
       return { recordCount, rowsWritten: costs.rows, commitmentRows: null, byteSize: costs.byteSize, sha256: costs.sha256 };
     }
     const extension = FILE_EXTENSION[task.format];
     const costFile = path.join(task.workDir, `${BUNDLE_PARTS.costAndUsage}.${extension}`);
     const commitmentFile = path.join(task.workDir, `${BUNDLE_PARTS.contractCommitment}.${extension}`);
-    const costs = writeTable(task.format, COST_AND_USAGE_COLUMNS, costRows(db, task.where), costFile, onRow);
+    const costs = await writeCosts(costFile);
     events.progress(costs.rows);
     const commitments = writeTable(task.format, CONTRACT_COMMITMENT_COLUMNS, commitmentRows(db, task.where, task.period), commitmentFile, () => {});
     const bundle = new FileSink(output);
@@ -98,6 +106,7 @@ export function writeExport(task: ExportTask, events: ExportWriteEvents): Export
       bundle.abandon();
     }
   } finally {
+    await csv?.close();
     if (db.inTransaction) db.exec('COMMIT');
     db.close();
   }
