@@ -81,12 +81,41 @@ export function parseDateTime(text: string): Parsed<number> {
   return { ok: false, error: `"${text}" is not a date-time (expected ISO 8601 such as 2024-09-01T00:00:00Z)` };
 }
 
+/** SQLite's JSON functions refuse a value nested deeper than this, and a query over such a cell would fail with it. */
+export const MAX_JSON_DEPTH = 1000;
+
+/** Whether valid JSON text nests arrays and objects more than `limit` deep. */
+function nestedDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c) index++;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x5b || code === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (code === 0x5d || code === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 export function parseJson(text: string): Parsed<unknown> {
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(text) };
+    value = JSON.parse(text);
   } catch (error) {
     return { ok: false, error: `not valid JSON (${(error as Error).message})` };
   }
+  // Each level takes an opening and a closing bracket, so only long texts can be too deep.
+  if (text.length > 2 * MAX_JSON_DEPTH && nestedDeeperThan(text, MAX_JSON_DEPTH)) {
+    return { ok: false, error: `JSON nested more than ${MAX_JSON_DEPTH} levels deep, which the database cannot read` };
+  }
+  return { ok: true, value };
 }
 
 /**

@@ -7,21 +7,24 @@ import { IngestError } from './errors.ts';
 import { RowPreparer, type PrepareOptions } from './prepare.ts';
 import { readRows } from './sources.ts';
 import type { RowChunk } from './chunk.ts';
-import type { WorkerMessage } from './prepare-in-worker.ts';
+import { SHARED, type WorkerMessage } from './prepare-in-worker.ts';
 
 const { file, options, inFlight } = workerData as { file: string; options: PrepareOptions; inFlight: SharedArrayBuffer };
-const chunksInFlight = new Int32Array(inFlight);
+const shared = new Int32Array(inFlight);
 /** Chunks posted but not yet written: enough to keep the writer busy, few enough to bound memory. */
 const MAX_CHUNKS_IN_FLIGHT = 4;
 
-const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(message, transfer);
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => {
+  parentPort!.postMessage(message, transfer);
+  Atomics.add(shared, SHARED.messagesPosted, 1);
+};
 
 function postChunk(chunk: RowChunk): void {
   post({ type: 'chunk', chunk }, [chunk.textLengths.buffer as ArrayBuffer, chunk.numbers.buffer as ArrayBuffer, chunk.numberIsNull.buffer as ArrayBuffer]);
-  let pending = Atomics.add(chunksInFlight, 0, 1) + 1;
+  let pending = Atomics.add(shared, SHARED.chunksInFlight, 1) + 1;
   while (pending >= MAX_CHUNKS_IN_FLIGHT) {
-    Atomics.wait(chunksInFlight, 0, pending);
-    pending = Atomics.load(chunksInFlight, 0);
+    Atomics.wait(shared, SHARED.chunksInFlight, pending);
+    pending = Atomics.load(shared, SHARED.chunksInFlight);
   }
 }
 

@@ -12,7 +12,7 @@ import { IngestError } from './errors.ts';
 import type { Finding } from './findings.ts';
 import { prepareInWorker, type PreparedFile } from './prepare-in-worker.ts';
 import { RowPreparer, type PreparedRowsSink, type PrepareOptions } from './prepare.ts';
-import { readRows, type ProgressCallback, type RowSink } from './sources.ts';
+import { detectFormat, readRows, type ProgressCallback, type RowSink } from './sources.ts';
 import { IngestStore, type BatchTotals } from './store.ts';
 
 /** A file on disk: parsed in a worker thread while this thread writes. */
@@ -38,8 +38,10 @@ export interface IngestOptions extends PrepareOptions {
   /** Contract Commitment files carry no billing account: the one they belong to, when known. */
   billingAccountId?: string;
   onProgress?: ProgressCallback;
-  /** Size from which a file is parsed in a worker thread (default WORKER_THRESHOLD_BYTES). */
+  /** Size from which a file is parsed in a worker thread (default WORKER_THRESHOLD_BYTES). Parquet always is. */
   workerThresholdBytes?: number;
+  /** How long the worker thread may go without progress before the file is given up on (default READER_STALL_MS). */
+  readerStallMs?: number;
 }
 
 export interface IngestSummary {
@@ -72,7 +74,11 @@ async function prepareInThread(source: IngestSource, options: PrepareOptions, ou
   return { result: preparer.finish(), sourceFormat, checksum: await source.checksum() };
 }
 
-/** Files from this size up are parsed in a worker thread; starting one (and its TypeScript loader) takes a second. */
+/**
+ * Files from this size up are parsed in a worker thread; starting one (and its TypeScript loader) takes a second.
+ * Parquet files are parsed there whatever their size: a damaged one can send the Parquet decoder into an endless
+ * loop, which a worker can be stopped out of and the ingesting thread could not.
+ */
 export const WORKER_THRESHOLD_BYTES = 16 * 1024 * 1024;
 
 /** Page cache during a load, in KiB as SQLite's negative cache_size takes it: 64 MB. */
@@ -112,8 +118,8 @@ export async function ingest(db: SqliteDatabase, source: IngestSource, options: 
   db.pragma(`cache_size = ${INGEST_CACHE_KIB}`);
   db.exec('BEGIN IMMEDIATE');
   try {
-    const inWorker = 'file' in source && statSync(source.file).size >= (options.workerThresholdBytes ?? WORKER_THRESHOLD_BYTES);
-    const { result, sourceFormat, checksum } = inWorker ? await prepareInWorker(source.file, prepareOptions, out) : await prepareInThread(source, prepareOptions, out);
+    const inWorker = 'file' in source && (statSync(source.file).size >= (options.workerThresholdBytes ?? WORKER_THRESHOLD_BYTES) || (await detectFormat(source.file)) === 'parquet');
+    const { result, sourceFormat, checksum } = inWorker ? await prepareInWorker(source.file, prepareOptions, out, options.readerStallMs) : await prepareInThread(source, prepareOptions, out);
     const existing = store.activeBatchWithChecksum(dataset, checksum);
     if (existing) {
       db.exec('ROLLBACK');

@@ -7,7 +7,8 @@
  * Semantics worth knowing: `ne` and `notIn` match rows where the column is null (SQL's `<>` would not); `not` matches
  * exactly the rows its filter does not match; an empty `and` matches everything and an empty `or` nothing. Invalid
  * input (an unknown field, a value outside a column's FOCUS allowed values, a reversed range, nesting deeper than
- * MAX_FILTER_DEPTH) throws a QueryInputError naming the place, such as `filter.or[1].chargeCategory.eq`.
+ * MAX_FILTER_DEPTH, more than MAX_FILTER_TERMS conditions and values) throws a QueryInputError naming the place, such
+ * as `filter.or[1].chargeCategory.eq`.
  */
 import { COST_AND_USAGE_COLUMNS, type FocusColumn } from '../focus/columns.ts';
 import { costRecordFamilyIdSql } from '../families/rule.ts';
@@ -16,6 +17,12 @@ import type { SqlFragment } from './sql.ts';
 
 /** How deep and/or/not may nest: a filter inside `and` is one level deep, a filter inside that two, and so on. */
 export const MAX_FILTER_DEPTH = 5;
+
+/**
+ * How many conditions and list values one filter may hold in all (`{serviceName: {in: [a, b]}}` holds three). SQLite
+ * binds at most 32,766 values per statement, and some statements use the filter twice (a subquery over the same rows).
+ */
+export const MAX_FILTER_TERMS = 10_000;
 
 export interface StringColumnFilter {
   eq?: string | null;
@@ -208,45 +215,76 @@ function familySql(filter: unknown, alias: string, options: FilterOptions, path:
   });
 }
 
-const join = (parts: SqlFragment[], operator: 'AND' | 'OR'): SqlFragment => ({
-  sql: parts.map((part) => `(${part.sql})`).join(` ${operator} `),
-  params: parts.flatMap((part) => part.params),
-});
+/** Terms joined in one flat run; longer lists are split in halves, each parenthesised. */
+const FLAT_JOIN_MAX = 32;
 
-function compile(filter: unknown, alias: string, options: FilterOptions, path: string, depth: number): SqlFragment {
+/**
+ * SQLite parses `a OR b OR c` as a tree one level deeper per term and refuses trees deeper than 1,000, so a long list
+ * is joined as a balanced tree of short runs: a thousand terms nest about ten levels rather than a thousand.
+ */
+function join(parts: SqlFragment[], operator: 'AND' | 'OR'): SqlFragment {
+  if (parts.length > FLAT_JOIN_MAX) {
+    const middle = Math.ceil(parts.length / 2);
+    return join([join(parts.slice(0, middle), operator), join(parts.slice(middle), operator)], operator);
+  }
+  return { sql: parts.map((part) => `(${part.sql})`).join(` ${operator} `), params: parts.flatMap((part) => part.params) };
+}
+
+/** Counts the terms of one filter as it compiles, and stops it once they pass MAX_FILTER_TERMS. */
+class TermBudget {
+  #left = MAX_FILTER_TERMS;
+
+  /** A condition counts once, or once per value it binds (an `in` list, a tag's key and value). */
+  spend(parts: readonly SqlFragment[], path: string): void {
+    for (const part of parts) this.#left -= Math.max(1, part.params.length);
+    if (this.#left < 0) throw invalid(path, `a filter holds at most ${MAX_FILTER_TERMS} conditions and list values in all`);
+  }
+}
+
+function compile(filter: unknown, alias: string, options: FilterOptions, path: string, depth: number, budget: TermBudget): SqlFragment {
   if (depth > MAX_FILTER_DEPTH) throw invalid(path, `and, or and not nest at most ${MAX_FILTER_DEPTH} levels deep`);
   if (!isObject(filter)) throw invalid(path, 'expected a CostRecordFilter object');
   const parts: SqlFragment[] = [];
+  const add = (fragments: SqlFragment[], at: string) => {
+    budget.spend(fragments, at);
+    parts.push(...fragments);
+  };
   for (const [field, value] of Object.entries(filter)) {
     if (value === null || value === undefined) continue;
     const at = `${path}.${field}`;
     const column = columnsByField.get(field);
     if (column) {
       const sql = `${alias}.${column.dbColumn}`;
-      parts.push(...(column.type === 'string' ? stringColumnSql(column, value, sql, at) : rangeColumnSql(column, value, sql, at)));
+      add(column.type === 'string' ? stringColumnSql(column, value, sql, at) : rangeColumnSql(column, value, sql, at), at);
       continue;
     }
     switch (field as (typeof LOGICAL)[number]) {
       case 'and':
       case 'or': {
-        const children = list(value, at).map((child, index) => compile(child, alias, options, `${at}[${index}]`, depth + 1));
+        const children = list(value, at).map((child, index) => {
+          budget.spend([TRUE], `${at}[${index}]`);
+          return compile(child, alias, options, `${at}[${index}]`, depth + 1, budget);
+        });
         if (children.length === 0) parts.push(field === 'and' ? TRUE : FALSE);
         else parts.push(join(children, field === 'and' ? 'AND' : 'OR'));
         break;
       }
       case 'not': {
         // A condition on a null column is unknown rather than false; COALESCE makes `not` match those rows too.
-        const inner = compile(value, alias, options, at, depth + 1);
+        const inner = compile(value, alias, options, at, depth + 1, budget);
         parts.push({ sql: `NOT COALESCE((${inner.sql}), 0)`, params: inner.params });
         break;
       }
       case 'tag': {
         const tags = Array.isArray(value) ? value : [value];
-        tags.forEach((tag, index) => parts.push(tagSql(tag, `${alias}.tags`, Array.isArray(value) ? `${at}[${index}]` : at)));
+        add(
+          tags.map((tag, index) => tagSql(tag, `${alias}.tags`, Array.isArray(value) ? `${at}[${index}]` : at)),
+          at,
+        );
         break;
       }
       case 'family':
-        parts.push(...familySql(value, alias, options, at));
+        add(familySql(value, alias, options, at), at);
         break;
       default:
         throw invalid(at, 'is not a CostRecordFilter field');
@@ -261,5 +299,5 @@ function compile(filter: unknown, alias: string, options: FilterOptions, path: s
  */
 export function compileCostRecordFilter(filter: CostRecordFilter | null | undefined, alias: string, options: FilterOptions = {}): SqlFragment {
   if (filter === null || filter === undefined) return TRUE;
-  return compile(filter, alias, options, 'filter', 0);
+  return compile(filter, alias, options, 'filter', 0, new TermBudget());
 }
