@@ -115,6 +115,14 @@ describe('FOCUS Cost and Usage REST API (/focus/v1)', () => {
       }
     });
 
+    it('treats query parameters named like object properties as the unknown parameters they are', async () => {
+      for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+        const response = await call(`/cost-and-usage?${name}=1`);
+        expect(response.status, name).toBe(400);
+        expect(response.body.message, name).toMatch(new RegExp(`Unrecognized key: "${name}"`));
+      }
+    });
+
     it('answers 404 with the Error shape for an unknown route', async () => {
       const response = await call('/no-such-thing');
       expect(response.status).toBe(404);

@@ -156,6 +156,8 @@ describe('Spot Billing Engine REST API', () => {
       await setup('acct-bucket', 'my-cur-bucket');
       const bucket = (await validateBillingEngine('acct-bucket')).items;
       expect(bucket[2]).toMatchObject({ id: 'sourceReadable', status: 'failed', validationInfo: expect.stringMatching(/bucket name/) });
+      await setup('acct-bad-url', 'file:///%ZZ');
+      expect((await validateBillingEngine('acct-bad-url')).items[2]).toMatchObject({ status: 'failed', validationInfo: expect.stringMatching(/not a local file URL/) });
       await setup('acct-missing', path.join(files.dir, 'nowhere'));
       expect((await validateBillingEngine('acct-missing')).items[2]).toMatchObject({ status: 'failed', validationInfo: expect.stringMatching(/ENOENT/) });
       const locked = sourceDir('locked');

@@ -27,8 +27,8 @@ const STRING_COLUMNS = new Map(COST_AND_USAGE_COLUMNS.filter((column) => column.
 /** Every dimension name that is not a tag: the string columns' field names and `family`. */
 export const NAMED_DIMENSIONS: readonly string[] = [...STRING_COLUMNS.keys(), FAMILY_DIMENSION];
 
-/** SQLite reads a JSON path label in double quotes verbatim; it has no escape for a quote or a backslash inside. */
-const UNUSABLE_TAG_KEY = /["\\]/;
+/** SQLite reads a JSON path label in double quotes verbatim; it has no escape for a quote, a backslash or a NUL inside. */
+const UNUSABLE_TAG_KEY = /["\\\u0000]/;
 
 /** `path` names the input in error messages, such as `groupBy[1]`. */
 export function resolveDimension(name: string, path: string): Dimension {

@@ -134,9 +134,10 @@ function parsed<S extends z.ZodType>(schema: S | undefined, value: unknown, wher
 }
 
 function queryObject(url: URL): Record<string, string> {
-  const query: Record<string, string> = {};
+  // No prototype: a parameter named __proto__ or constructor is a key like any other.
+  const query: Record<string, string> = Object.create(null);
   for (const [name, value] of url.searchParams) {
-    if (name in query) throw new ApiError(400, 'BAD_USER_INPUT', `query parameter ${name} is given more than once`);
+    if (Object.hasOwn(query, name)) throw new ApiError(400, 'BAD_USER_INPUT', `query parameter ${name} is given more than once`);
     query[name] = value;
   }
   return query;
@@ -147,7 +148,8 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   let length = 0;
   for await (const chunk of request) {
     length += (chunk as Buffer).length;
-    if (length > REQUEST_BODY_MAX_BYTES) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${REQUEST_BODY_MAX_BYTES} bytes`);
+    // The rest of the body is not read: the connection closes after the answer rather than carry it into the next request.
+    if (length > REQUEST_BODY_MAX_BYTES) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `the request body is larger than ${REQUEST_BODY_MAX_BYTES} bytes`, null, { connection: 'close' });
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');

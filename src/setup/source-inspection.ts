@@ -27,8 +27,14 @@ const FOCUS_FILE = /\.(csv|csv\.gz|parquet)$/i;
 /** A data source as registered: a local path or `file:` URL this gateway can read, or a bucket it cannot. */
 export type SourceLocation = { kind: 'local'; path: string } | { kind: 'bucket'; name: string };
 
-export function sourceLocation(source: string): SourceLocation {
-  if (source.startsWith('file:')) return { kind: 'local', path: fileURLToPath(source) };
+export function sourceLocation(source: string): SourceLocation | { kind: 'invalid'; reason: string } {
+  if (source.startsWith('file:')) {
+    try {
+      return { kind: 'local', path: fileURLToPath(source) };
+    } catch (error) {
+      return { kind: 'invalid', reason: `${source} is not a local file URL: ${(error as Error).message}` };
+    }
+  }
   if (path.isAbsolute(source)) return { kind: 'local', path: source };
   return { kind: 'bucket', name: source };
 }
@@ -110,6 +116,7 @@ async function inspectFile(file: string, relativeName: string): Promise<Inspecte
 
 export async function inspectSource(source: string): Promise<SourceInspection> {
   const location = sourceLocation(source);
+  if (location.kind === 'invalid') return { readable: false, reason: location.reason };
   if (location.kind === 'bucket') {
     return { readable: false, reason: `"${location.name}" is a bucket name; this gateway reads local directories and file: URLs (copy or mount the exports there)` };
   }
