@@ -50,6 +50,13 @@ const STRINGS: [string, string][] = [
   ['bell\u0007ring', 'bell\u0007ring'],
   ['nul\u0000inside', 'nul\u0000inside'],
   ['\u0000', '"\u0000"'],
+  // Formula injection: a spreadsheet must see text, so the cell starts with an apostrophe.
+  ['=SUM(A1:A9)', "'=SUM(A1:A9)"],
+  ['+1 555', "'+1 555"],
+  ['-cmd|calc', "'-cmd|calc"],
+  ['@HYPERLINK("x")', '"\'@HYPERLINK(""x"")"'],
+  ['=a,b', '"\'=a,b"'],
+  ['a=b-c', 'a=b-c'],
 ];
 const DECIMALS: [number, string][] = [
   [1e-7, '0.0000001'],
@@ -163,8 +170,10 @@ function referenceCell(column: FocusColumn, value: unknown): string {
     }
     case 'json':
       return quoted(value as string);
-    case 'string':
-      return /[",\r\n]|^[\x00-\x20]|[\x00-\x20]$/.test(value as string) ? quoted(value as string) : (value as string);
+    case 'string': {
+      const text = /^[=+\-@]/.test(value as string) ? `'${value as string}` : (value as string);
+      return /[",\r\n]|^[\x00-\x20]|[\x00-\x20]$/.test(text) ? quoted(text) : text;
+    }
   }
 }
 

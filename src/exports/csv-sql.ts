@@ -7,7 +7,8 @@
  * - Strings are written as stored when none of the row's strings needs quoting. That is checked once per row, on the
  *   row's strings joined with U+007F before, between and after them: json_quote escapes `"`, `\` and every character
  *   below U+0020, so its text is exactly two bytes longer only when there is none of those; GLOB finds commas and a
- *   space next to a separator (at either end of a value). Any of these (or a U+007F in a value) sends the row to
+ *   space next to a separator (at either end of a value), or a value starting with `=`, `+`, `-` or `@` (which CsvWriter
+ *   neutralises). Any of these (or a U+007F in a value) sends the row to
  *   CsvWriter's own code (csv_row_text), which then decides cell by cell.
  * - Decimals: 0 as `0`; printf('%.15g', x) when it reads back as the same double and 1e-4 <= |x| < 1e15 (where %g
  *   prints plain digits, no trailing zeros); otherwise decimalText (csv_decimal_text). That is String(x). Proof:
@@ -82,7 +83,8 @@ function costCsvChunkSql(where: SqlFragment): string {
   const strings = columns.filter((column) => column.type === 'string').map((column) => `${alias}.${column.dbColumn}`);
   const line = `concat(${columns.map((column) => cellSql(column, `${alias}.${column.dbColumn}`)).join(", ',', ")}, char(10))`;
   const noQuoting = `octet_length(json_quote(chunk.strings)) = octet_length(chunk.strings) + 2
-    AND NOT chunk.strings GLOB '*,*' AND NOT chunk.strings GLOB '* ${SEPARATOR}*' AND NOT chunk.strings GLOB '*${SEPARATOR} *'`;
+    AND NOT chunk.strings GLOB '*,*' AND NOT chunk.strings GLOB '* ${SEPARATOR}*' AND NOT chunk.strings GLOB '*${SEPARATOR} *'
+    AND NOT chunk.strings GLOB '*${SEPARATOR}[=+@-]*'`;
   const byJavaScript = `(SELECT csv_row_text(${columns.map((column) => `stored.${column.dbColumn}`).join(', ')}) FROM cost_records stored WHERE stored.id = chunk.id)`;
   return `SELECT count(*), group_concat(chunk.id), CAST(group_concat(CASE WHEN ${noQuoting} THEN chunk.line ELSE ${byJavaScript} END, '') AS BLOB)
     FROM (SELECT ${alias}.id, concat_ws('${SEPARATOR}', '', ${strings.join(', ')}, '') AS strings, ${line} AS line

@@ -3,7 +3,9 @@
  * read back as stored:
  *
  * - CSV: a header row, then one line per row (LF line ends, RFC 4180 quoting). Null is an empty cell; a string is
- *   quoted when it holds `"`, a comma, CR or LF, or starts or ends with a character up to U+0020; money and
+ *   quoted when it holds `"`, a comma, CR or LF, or starts or ends with a character up to U+0020. A string starting
+ *   with `=`, `+`, `-` or `@` is written with a `'` before it, so that a spreadsheet opening the file shows it as text
+ *   instead of running it as a formula (CSV injection; the OWASP recommendation). Money and
  *   quantities print as the decimal they were ingested as (a stored double prints back its source decimal, never in
  *   exponent form); date-times as `2026-01-01T00:00:00Z` (milliseconds only when present); JSON columns as their JSON
  *   text, always quoted. Cost rows are mostly rendered by SQLite instead (csv-sql.ts), to the same bytes; CsvWriter
@@ -91,6 +93,8 @@ class TextOutput {
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;
+/** Cells a spreadsheet would read as a formula. Tab and CR, also on OWASP's list, already make a cell quoted. */
+const FORMULA_START = /^[=+\-@]/;
 const quoted = (text: string) => `"${text.replaceAll('"', '""')}"`;
 
 function csvCell(column: FocusColumn): (value: unknown) => string {
@@ -106,7 +110,7 @@ function csvCell(column: FocusColumn): (value: unknown) => string {
     case 'string':
       // Quoting values with edge spaces too keeps readers that trim unquoted cells from changing them.
       return (value) => {
-        const text = value as string;
+        const text = FORMULA_START.test(value as string) ? `'${value as string}` : (value as string);
         return NEEDS_QUOTES.test(text) || text.charCodeAt(0) <= 32 || text.charCodeAt(text.length - 1) <= 32 ? quoted(text) : text;
       };
   }
