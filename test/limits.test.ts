@@ -159,6 +159,17 @@ describe('request size', () => {
   });
 });
 
+describe('nesting', () => {
+  it('refuses a document nested too deeply for the parser with QUERY_TOO_COMPLEX (depth), not a 500', async () => {
+    const gateway = await gatewayWith({});
+    const deep = `{${' a {'.repeat(2_000)} id${' }'.repeat(2_000)} }`;
+    const response = await gateway.post(JSON.stringify({ query: deep }), { accept: 'application/graphql-response+json' });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as GraphQLResponse;
+    expect(body.errors![0]).toMatchObject({ message: expect.stringMatching(/nested too deeply/), extensions: { code: 'QUERY_TOO_COMPLEX', measure: 'depth' } });
+  });
+});
+
 describe('aliases', () => {
   it('allows 30 aliases by default and refuses 31 with QUERY_TOO_COMPLEX (aliases), over HTTP and graphql-ws', async () => {
     const gateway = await gatewayWith();

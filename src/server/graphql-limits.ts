@@ -21,7 +21,7 @@ import {
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLLimits } from '../config.ts';
-import { operationDeadlines, operationTimedOut } from '../graphql/builder.ts';
+import { operationDeadlines, operationTimedOut, QUERY_LIMITS } from '../graphql/builder.ts';
 
 const tooComplex = (message: string, measure: string, value: number, limit: number, extra: Record<string, unknown> = {}) =>
   new GraphQLError(message, { ...extra, extensions: { code: 'QUERY_TOO_COMPLEX', measure, value, limit } });
@@ -40,6 +40,13 @@ function parseWithTokenLimit(source: string, maxTokens: number, options: Paramet
       const tooBig = tooComplex(`document too large: it has more than ${maxTokens} tokens, the limit`, 'tokens', maxTokens + 1, maxTokens);
       tooBig.extensions.http = { status: 400 };
       throw tooBig;
+    }
+    // Nesting a few thousand levels deep overflows graphql-js's recursive parser before the token limit is reached.
+    if (error instanceof RangeError) {
+      const tooDeep = new GraphQLError(`document nested too deeply to parse (queries may nest ${QUERY_LIMITS.depth} levels)`, {
+        extensions: { code: 'QUERY_TOO_COMPLEX', measure: 'depth', limit: QUERY_LIMITS.depth, http: { status: 400 } },
+      });
+      throw tooDeep;
     }
     throw error;
   }
