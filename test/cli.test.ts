@@ -3,9 +3,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../src/db/sqlite.ts';
-import { AWS_COST_SAMPLE, PROJECT_ROOT, tableCounts, tempDir } from './helpers.ts';
+import { AWS_COST_SAMPLE, CLI, tableCounts, tempDir } from './helpers.ts';
 
-const CLI = path.join(PROJECT_ROOT, 'bin/focus-gateway.js');
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
 

@@ -3,33 +3,18 @@
  * REST and GraphQL and is killed with SIGKILL in the middle. The database must come back whole: integrity and foreign
  * keys check out, and every family holds exactly one of the memberships it was ever given (an edit is all or nothing).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/auth/keys.ts';
 import { openMigratedDatabase } from '../src/db/bootstrap.ts';
 import { createPrismaClient } from '../src/db/client.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
-import { PROJECT_ROOT, tempDir } from './helpers.ts';
+import { serveProcess, tempDir } from './helpers.ts';
 
-const CLI = path.join(PROJECT_ROOT, 'bin/focus-gateway.js');
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
 
-function serve(cwd: string, databaseUrl: string): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve'], { cwd, env: { ...process.env, PORT: '0', DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  cleanups.push(() => child.kill('SIGKILL'));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-      if (match) resolve({ child, baseUrl: match[1] });
-    });
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-  });
-}
+const serve = (cwd: string, databaseUrl: string) => serveProcess(cwd, { DATABASE_URL: databaseUrl }, (child) => cleanups.push(() => child.kill('SIGKILL')));
 
 /** Membership sets a family is switched between: large enough that one edit is many rows. */
 const MEMBERSHIPS = Array.from({ length: 4 }, (_, set) => Array.from({ length: 200 }, (_, index) => `acct-${set}-${String(index).padStart(3, '0')}`));

@@ -6,9 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrismaClient } from '../src/db/client.ts';
 import { loadDemoData } from '../src/demo/load.ts';
-import { PROJECT_ROOT, readCsvObjects, tempDatabase, tempDir } from './helpers.ts';
+import { CLI, readCsvObjects, tempDatabase, tempDir } from './helpers.ts';
 
-const CLI = path.join(PROJECT_ROOT, 'bin/focus-gateway.js');
 let database: Awaited<ReturnType<typeof tempDatabase>>;
 
 beforeAll(async () => {

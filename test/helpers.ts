@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { expect } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,4 +147,36 @@ export async function startGateway(
       await prisma.$disconnect();
     },
   };
+}
+
+/** The command line, as `npx focus-gateway` runs it. */
+export const CLI = path.join(PROJECT_ROOT, 'bin/focus-gateway.js');
+
+export interface ServeProcess {
+  child: ChildProcess;
+  baseUrl: string;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+  /** Its exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts `focus-gateway serve` in `cwd` (on a free port unless `env` says otherwise) and resolves once it prints where
+ * it listens; `onStart` gets the child at once, so a test can register its cleanup before anything can fail.
+ */
+export function serveProcess(cwd: string, env: Record<string, string | undefined>, onStart: (child: ChildProcess) => void): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve'], { cwd, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  onStart(child);
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
+      if (match) resolve({ child, baseUrl: match[1], output: () => output, exited });
+    });
+    child.stderr!.on('data', (chunk) => (output += chunk));
+    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${output}`)));
+  });
 }

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -13,9 +13,8 @@ import { createPrismaClient } from '../src/db/client.ts';
 import { PrismaClient } from '../src/generated/prisma/client.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
 import { fileSource, ingest } from '../src/ingest/service.ts';
-import { AWS_COST_SAMPLE, PROJECT_ROOT, tempDatabase, tempDir } from './helpers.ts';
+import { AWS_COST_SAMPLE, CLI, serveProcess, tempDatabase, tempDir } from './helpers.ts';
 
-const CLI = path.join(PROJECT_ROOT, 'bin/focus-gateway.js');
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -287,19 +286,10 @@ describe('focus-gateway keys', () => {
 });
 
 describe('first start of serve', () => {
-  /** Starts `focus-gateway serve` and resolves once it prints where it listens. */
-  function serve(cwd: string, env: Record<string, string | undefined>): Promise<{ child: ChildProcess; output: string }> {
-    const child = spawn(process.execPath, [CLI, 'serve'], { cwd, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    cleanups.push(() => child.kill('SIGKILL'));
-    return new Promise((resolve, reject) => {
-      child.stdout!.on('data', (chunk) => {
-        output += chunk;
-        if (/listening on http/.test(output)) resolve({ child, output });
-      });
-      child.stderr!.on('data', (chunk) => (output += chunk));
-      child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-    });
+  /** Starts `focus-gateway serve` and resolves, with what it printed, once it prints where it listens. */
+  async function serve(cwd: string, env: Record<string, string | undefined>): Promise<{ child: ChildProcess; output: string }> {
+    const started = await serveProcess(cwd, env, (child) => cleanups.push(() => child.kill('SIGKILL')));
+    return { child: started.child, output: started.output() };
   }
 
   async function stop(child: ChildProcess) {

@@ -19,6 +19,17 @@ import { startGateway, tempDatabase, tempDir } from './helpers.ts';
 
 type Gateway = Awaited<ReturnType<typeof startGateway>>;
 
+/** Runs each case in turn; a failure names its case. */
+async function runCases(cases: Record<string, () => Promise<void>>): Promise<void> {
+  for (const [name, check] of Object.entries(cases)) {
+    try {
+      await check();
+    } catch (error) {
+      throw new Error(`${name}: ${(error as Error).message}`);
+    }
+  }
+}
+
 describe('keys scoped to accounts and families', () => {
   let database: Awaited<ReturnType<typeof tempDatabase>>;
   let gateway: Gateway;
@@ -189,13 +200,7 @@ describe('keys scoped to accounts and families', () => {
     const schema = (await gateway.graphql<IntrospectionQuery>(getIntrospectionQuery())).data!.__schema;
     const queryType = schema.types.find((type) => type.name === schema.queryType.name) as unknown as { fields: { name: string }[] };
     expect(queryType.fields.map((field) => field.name).sort()).toEqual(Object.keys(QUERY_CASES).sort());
-    for (const [field, check] of Object.entries(QUERY_CASES)) {
-      try {
-        await check();
-      } catch (error) {
-        throw new Error(`${field}: ${(error as Error).message}`);
-      }
-    }
+    await runCases(QUERY_CASES);
   });
 
   it('refuses every family mutation, exports only in-scope rows, and lets the key cancel and watch only its own jobs', async () => {
@@ -235,13 +240,7 @@ describe('keys scoped to accounts and families', () => {
     const schema = (await gateway.graphql<IntrospectionQuery>(getIntrospectionQuery())).data!.__schema;
     const mutationType = schema.types.find((type) => type.name === schema.mutationType!.name) as unknown as { fields: { name: string }[] };
     expect(mutationType.fields.map((field) => field.name).sort()).toEqual(Object.keys(MUTATION_CASES).sort());
-    for (const [field, check] of Object.entries(MUTATION_CASES)) {
-      try {
-        await check();
-      } catch (error) {
-        throw new Error(`${field}: ${(error as Error).message}`);
-      }
-    }
+    await runCases(MUTATION_CASES);
     expect(count('SELECT COUNT(*) AS n FROM families WHERE name = ?', 'mine')).toBe(0);
 
     const client = createClient({ url: `${gateway.baseUrl.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${scopedKey}` }, retryAttempts: 0 });
@@ -335,13 +334,7 @@ describe('keys scoped to accounts and families', () => {
         deleteAccountFamily: forbidden('DELETE', `/billingEngine/family/${family}`),
       };
       expect([...FOCUS_API.routes, ...SPOT_API.routes].map((route) => route.operationId).sort()).toEqual(Object.keys(REST_CASES).sort());
-      for (const [operation, check] of Object.entries(REST_CASES)) {
-        try {
-          await check();
-        } catch (error) {
-          throw new Error(`${operation}: ${(error as Error).message}`);
-        }
-      }
+      await runCases(REST_CASES);
       expect(count('SELECT COUNT(*) AS n FROM families WHERE id = ?', family)).toBe(1);
     });
   });

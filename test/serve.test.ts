@@ -1,28 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../src/db/sqlite.ts';
-import { AWS_COST_SAMPLE, PROJECT_ROOT, tableCounts, tempDir } from './helpers.ts';
+import { AWS_COST_SAMPLE, CLI, serveProcess, tableCounts, tempDir } from './helpers.ts';
 
-const CLI = path.join(PROJECT_ROOT, 'bin/focus-gateway.js');
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
 
 /** Starts `focus-gateway serve` and resolves once it prints where it listens. */
-function serve(cwd: string, env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'serve'], { cwd, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  cleanups.push(() => child.kill('SIGKILL'));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-      if (match) resolve({ child, baseUrl: match[1], output: () => output });
-    });
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-  });
-}
+const serve = (cwd: string, env: Record<string, string>) => serveProcess(cwd, env, (child) => cleanups.push(() => child.kill('SIGKILL')));
 
 describe('focus-gateway serve', () => {
   it('on the embedded default migrates, loads demo data into ./data/focus.db, says so, serves health, and stops on SIGTERM', async () => {

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,28 +8,13 @@ import { openMigratedDatabase } from '../src/db/bootstrap.ts';
 import { createPrismaClient } from '../src/db/client.ts';
 import { openSqlite } from '../src/db/sqlite.ts';
 import { loadDemoData } from '../src/demo/load.ts';
-import { postGraphQL, PROJECT_ROOT, tempDir } from './helpers.ts';
+import { postGraphQL, serveProcess, tempDir } from './helpers.ts';
 
-const CLI = path.join(PROJECT_ROOT, 'bin/focus-gateway.js');
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
 
 /** Starts `focus-gateway serve` and resolves once it prints where it listens. */
-function serve(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string; output: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'serve'], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  cleanups.push(() => child.kill('SIGKILL'));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      output += chunk;
-      const match = /listening on (http:\/\/[^\s]+)/.exec(output);
-      if (match) resolve({ child, baseUrl: match[1], output: () => output, exited });
-    });
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${output}`)));
-  });
-}
+const serve = (env: Record<string, string>) => serveProcess(process.cwd(), env, (child) => cleanups.push(() => child.kill('SIGKILL')));
 
 const START = 'mutation { startExport(input: { billingPeriodStart: "2026-01-01T00:00:00Z", billingPeriodEnd: "2026-04-01T00:00:00Z", format: CSV }) { id status } }';
 const UPDATED = 'subscription ($id: ID!) { exportJobUpdated(id: $id) { status } }';

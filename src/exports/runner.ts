@@ -7,25 +7,13 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { KeyScope } from '../auth/scope.ts';
-import type { SqlFragment } from '../query/sql.ts';
 import type { ExportWorkerMessage } from './export-worker.ts';
-import type { CsvExportTuning } from './csv-export.ts';
-import type { ExportFormat } from './params.ts';
 import type { ExportTask, ExportWriteResult } from './write-export.ts';
 
-export interface ExportRequest {
-  databaseFile: string;
-  /** The scope of the key that started the export; null for an unscoped key or the CLI. */
-  scope: KeyScope | null;
-  format: ExportFormat;
-  where: SqlFragment;
-  period: { start: number; end: number };
-  includeContractCommitments: boolean;
+/** What to export: the export thread's task without its working files, which the runner chooses. */
+export interface ExportRequest extends Omit<ExportTask, 'workDir' | 'fileName'> {
   /** Where the finished file goes. */
   target: string;
-  /** How CSV cost rows are cut into chunks and shared with a helper thread; CSV_EXPORT_TUNING when absent. */
-  csvTuning?: CsvExportTuning;
 }
 
 export interface ExportRunEvents {
@@ -104,17 +92,8 @@ export function runExport(request: ExportRequest, events: ExportRunEvents = {}):
     fail(`cannot write to the export directory: ${(error as Error).message}`);
   }
   if (!settled) {
-    const task: ExportTask = {
-      databaseFile: request.databaseFile,
-      scope: request.scope,
-      format: request.format,
-      where: request.where,
-      period: request.period,
-      includeContractCommitments: request.includeContractCommitments,
-      workDir,
-      fileName: path.basename(request.target),
-      csvTuning: request.csvTuning,
-    };
+    const { target, ...what } = request;
+    const task: ExportTask = { ...what, workDir, fileName: path.basename(target) };
     // A smaller young generation than V8's default: about 30 MB less peak RSS per export, for a little more collecting.
     worker = new Worker(new URL('./export-worker.js', import.meta.url), { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
     worker.on('message', (message: ExportWorkerMessage) => {

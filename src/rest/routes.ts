@@ -20,6 +20,9 @@ import type { GatewayServices } from '../graphql/context.ts';
 import { QueryInputError } from '../query/keyset.ts';
 import { SetupError } from '../setup/service.ts';
 
+/** What a route without query parameters accepts: none. */
+const NO_QUERY = z.object({}).strict();
+
 /** Request bodies larger than this are refused before parsing. */
 export const REQUEST_BODY_MAX_BYTES = 1_000_000;
 
@@ -232,7 +235,7 @@ export function restRouter(services: GatewayServices, apis: readonly RestApi[]):
         if (route.adminOnly && viewer.role !== 'admin') throw new ApiError(403, 'FORBIDDEN', `this needs an admin key; the key "${viewer.name}" is a reader key`);
         const input = {
           path: parsed(route.pathParameters, path, 'path'),
-          query: parsed(route.query ?? z.object({}).strict(), queryObject(url), 'query'),
+          query: parsed(route.query ?? NO_QUERY, queryObject(url), 'query'),
           body: route.body ? parsed(route.body, await readJsonBody(request), 'body') : undefined,
         };
         // A scoped key reads through its scoped connection (src/auth/scope.ts), as GraphQL does.

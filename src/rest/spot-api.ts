@@ -156,10 +156,8 @@ const setupBillingEngineRoute = defineRoute({
   },
 });
 
-const validationRequest = (key: 'billingEngine' | 'costIntelligence') =>
-  z.object({ [key]: z.object({ cloudProvider: z.string().min(1).optional(), billingAccountId: accountId }) }) as z.ZodObject<{
-    [K in typeof key]: z.ZodObject<{ cloudProvider: z.ZodOptional<z.ZodString>; billingAccountId: typeof accountId }>;
-  }>;
+/** The account a validation is about; the contract leaves cloudProvider free text here. */
+const validationTarget = z.object({ cloudProvider: z.string().min(1).optional(), billingAccountId: accountId });
 
 const validationResponse = (kind: string, report: ValidationReport) => items(kind, report.steps);
 
@@ -172,7 +170,7 @@ const validateBillingEngineRoute = defineRoute({
     'Steps, in order (a failed step skips the rest): accountSetup, cloudProvider, sourceReadable, focusFiles, accountRows, conformance (the first 20,000 rows of each file), dataLoaded. Admin keys only, as it changes the account\'s status.',
   tags: ['Billing Engine Setup'],
   adminOnly: true,
-  body: validationRequest('billingEngine'),
+  body: z.object({ billingEngine: validationTarget }),
   responses: { 200: { description: 'The validation steps.', schema: validationStep } },
   handle: async ({ body }, { services }) => validationResponse(KIND.validation, await validateBillingEngine(services.prisma, body.billingEngine)),
 });
@@ -197,7 +195,7 @@ const validateCostIntelligenceRoute = defineRoute({
   description: 'Steps, in order (a failed step skips the rest): billingEngineSetup, costIntelligenceSetup, cloudProvider, costData, resourceDetail, tags. Admin keys only.',
   tags: ['Cost Intelligence'],
   adminOnly: true,
-  body: validationRequest('costIntelligence'),
+  body: z.object({ costIntelligence: validationTarget }),
   responses: { 200: { description: 'The validation steps.', schema: validationStep } },
   handle: async ({ body }, { services }) => validationResponse(KIND.costIntelligenceValidation, await validateCostIntelligence(services.prisma, body.costIntelligence)),
 });
