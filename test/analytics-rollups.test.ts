@@ -1,17 +1,40 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { costSummary, type CostSummaryInput } from '../src/analytics/summary.ts';
 import { rebuildRollups, RollupAccumulator } from '../src/analytics/rollups.ts';
-import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES } from '../src/analytics/rollup-columns.ts';
+import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES, ROLLUP_TABLES } from '../src/analytics/rollup-columns.ts';
+import { openMigratedDatabase } from '../src/db/bootstrap.ts';
+import { applyMigrations, MIGRATIONS_DIR } from '../src/db/migrate.ts';
+import { openSqlite, type SqliteDatabase } from '../src/db/sqlite.ts';
+import { sqliteFilePath } from '../src/db/url.ts';
 import { COST_AND_USAGE_COLUMNS } from '../src/focus/columns.ts';
 import { createPrismaClient } from '../src/db/client.ts';
 import { loadDemoData } from '../src/demo/load.ts';
 import { createFamily } from '../src/families/service.ts';
 import { fileSource, ingest } from '../src/ingest/service.ts';
-import { FIXTURES, MULTI_PROVIDER_SAMPLE, tempDatabase } from './helpers.ts';
+import { FIXTURES, MULTI_PROVIDER_SAMPLE, tempDatabase, tempDir } from './helpers.ts';
 
-describe('the daily rollup', () => {
+/**
+ * A rollup's rows, sorted, without ids. A total's two parts may be split differently (per row in SQL, once in the
+ * accumulator): what they add up to is compared.
+ */
+function rollupSnapshot(db: SqliteDatabase, table: string): string[] {
+  return (db.prepare(`SELECT * FROM ${table}`).safeIntegers(true).all() as Record<string, bigint | string | null>[])
+    .map(({ id: _id, ...row }) => {
+      for (const name of Object.keys(row).filter((key) => key.endsWith('_high'))) {
+        const measure = name.slice(0, -'_high'.length);
+        const [high, low] = [row[name], row[`${measure}_low`]] as (bigint | null)[];
+        row[`${measure}_scaled`] = high === null ? null : (high * 4294967296n + (low ?? 0n)).toString();
+        delete row[name];
+        delete row[`${measure}_low`];
+      }
+      return JSON.stringify(row, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
+    })
+    .sort();
+}
+
+describe('the rollups', () => {
   let database: Awaited<ReturnType<typeof tempDatabase>>;
   beforeAll(async () => {
     database = await tempDatabase();
@@ -24,24 +47,10 @@ describe('the daily rollup', () => {
   afterAll(() => database.close());
 
   it('is kept at ingest with the same rows SQL computes from the cost rows', () => {
-    // A total's two parts may be split differently (per row in SQL, once in the accumulator): compare what they add to.
-    const snapshot = () =>
-      (database.db.prepare('SELECT * FROM cost_daily_rollups').safeIntegers(true).all() as Record<string, bigint | string | null>[])
-        .map(({ id: _id, ...row }) => {
-          for (const name of Object.keys(row).filter((key) => key.endsWith('_high'))) {
-            const measure = name.slice(0, -'_high'.length);
-            const [high, low] = [row[name], row[`${measure}_low`]] as (bigint | null)[];
-            row[`${measure}_scaled`] = high === null ? null : (high * 4294967296n + (low ?? 0n)).toString();
-            delete row[name];
-            delete row[`${measure}_low`];
-          }
-          return JSON.stringify(row, (_key, value) => (typeof value === 'bigint' ? value.toString() : value));
-        })
-        .sort();
-    const atIngest = snapshot();
+    const atIngest = rollupSnapshot(database.db, 'cost_daily_rollups');
     expect(atIngest.length).toBeGreaterThan(100);
     rebuildRollups(database.db);
-    expect(snapshot()).toEqual(atIngest);
+    expect(rollupSnapshot(database.db, 'cost_daily_rollups')).toEqual(atIngest);
   });
 
   it('gives the same totals when it writes a few groups at a time to bound memory', () => {
@@ -50,7 +59,7 @@ describe('the daily rollup', () => {
         .prepare(
           `SELECT charge_day, ${ROLLUP_DIMENSIONS.map((c) => c.dbColumn).join(', ')}, SUM(row_count) AS n,
                   SUM(billed_cost_high) * 4294967296 + SUM(billed_cost_low) AS scaled, decimal_sum(billed_cost_rest) AS rest, SUM(billed_cost_count) AS count
-           FROM cost_daily_rollups GROUP BY ${Array.from({ length: ROLLUP_DIMENSIONS.length + 1 }, (_, index) => index + 1).join(', ')} ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13`,
+           FROM cost_daily_rollups GROUP BY ${Array.from({ length: ROLLUP_DIMENSIONS.length + 1 }, (_, index) => index + 1).join(', ')} ORDER BY ${Array.from({ length: ROLLUP_DIMENSIONS.length + 1 }, (_, index) => index + 1).join(', ')}`,
         )
         .safeIntegers(true)
         .all();
@@ -86,7 +95,7 @@ describe('the daily rollup', () => {
     const withFamily = costSummary(database.db, query);
     expect(withFamily.rows.some((row) => row.keys[0].name === 'Rollup test family')).toBe(true);
     expect(withFamily.answeredFrom).toBe('ROLLUP');
-    expect({ ...withFamily, answeredFrom: 'ROWS' }).toEqual(costSummary(database.db, { ...query, answerFrom: 'ROWS' }));
+    expect({ ...withFamily, answeredFrom: 'ROWS', rollupTable: null }).toEqual(costSummary(database.db, { ...query, answerFrom: 'ROWS' }));
     rebuildRollups(database.db);
     expect(costSummary(database.db, query)).toEqual(withFamily);
   });
@@ -100,16 +109,51 @@ describe('the daily rollup', () => {
       await ingest(fresh.db, fileSource(MULTI_PROVIDER_SAMPLE));
       await ingest(fresh.db, fileSource(restated), { replace: true });
       const query: CostSummaryInput = { groupBy: ['billingAccountId'], metrics: ['billedCost', 'rowCount'] };
-      const same = () => expect({ ...costSummary(fresh.db, query), answeredFrom: 'ROWS' }).toEqual(costSummary(fresh.db, { ...query, answerFrom: 'ROWS' }));
+      const same = () => expect({ ...costSummary(fresh.db, query), answeredFrom: 'ROWS', rollupTable: null }).toEqual(costSummary(fresh.db, { ...query, answerFrom: 'ROWS' }));
       same();
-      const rollupRows = () => (fresh.db.prepare('SELECT SUM(row_count) AS n FROM cost_daily_rollups').get() as { n: number }).n;
-      expect(rollupRows()).toBe((fresh.db.prepare('SELECT COUNT(*) AS n FROM cost_records').get() as { n: number }).n);
+      const costRows = (fresh.db.prepare('SELECT COUNT(*) AS n FROM cost_records').get() as { n: number }).n;
+      for (const { table } of ROLLUP_TABLES) expect((fresh.db.prepare(`SELECT SUM(row_count) AS n FROM ${table}`).get() as { n: number }).n, table).toBe(costRows);
       // As after the migration on a database loaded by an older gateway: the rollup is empty until rebuilt.
       fresh.db.exec('DELETE FROM cost_daily_rollups');
       rebuildRollups(fresh.db);
       same();
     } finally {
       fresh.close();
+    }
+  });
+
+  it('fills the rollups anew when the migration that adds the lattice runs on a database an older gateway loaded', async () => {
+    const current = await tempDatabase();
+    const { dir, remove } = tempDir();
+    try {
+      await ingest(current.db, fileSource(MULTI_PROVIDER_SAMPLE));
+      // The older gateway's database: every migration before the lattice, and the same rows (its cost rows table is
+      // the same), with the daily rollup it kept, which lacked BillingPeriodEnd.
+      const olderMigrations = path.join(dir, 'older-migrations');
+      mkdirSync(olderMigrations);
+      for (const name of readdirSync(MIGRATIONS_DIR).filter((name) => !name.endsWith('_rollup_lattice'))) cpSync(path.join(MIGRATIONS_DIR, name), path.join(olderMigrations, name), { recursive: true });
+      const olderUrl = `file:${path.join(dir, 'older.db')}`;
+      await applyMigrations(olderUrl, olderMigrations);
+      const older = openSqlite(olderUrl);
+      older.prepare('ATTACH DATABASE ? AS current').run(sqliteFilePath(current.url));
+      const dailyColumns = (older.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('cost_daily_rollups') as string[]).join(', ');
+      older.exec(`INSERT INTO ingest_batches SELECT * FROM current.ingest_batches;
+                  INSERT INTO cost_records SELECT * FROM current.cost_records;
+                  INSERT INTO cost_daily_rollups (${dailyColumns}) SELECT ${dailyColumns} FROM current.cost_daily_rollups;`);
+      older.close();
+
+      const { db, appliedMigrations } = await openMigratedDatabase(olderUrl);
+      try {
+        expect(appliedMigrations).toEqual([expect.stringMatching(/_rollup_lattice$/)]);
+        for (const { table } of ROLLUP_TABLES) expect(rollupSnapshot(db, table), table).toEqual(rollupSnapshot(current.db, table));
+        const query: CostSummaryInput = { groupBy: ['serviceName', 'chargeCategory'], granularity: 'MONTH', metrics: ['billedCost', 'effectiveCost', 'rowCount'] };
+        expect(costSummary(db, query)).toEqual(costSummary(current.db, query));
+      } finally {
+        db.close();
+      }
+    } finally {
+      current.close();
+      remove();
     }
   });
 });

@@ -16,7 +16,7 @@ import { AWS_COST_SAMPLE, startGateway, tempDatabase, tempDir } from './helpers.
 const EXPECTED_STATUSES = [200, 202, 400, 403, 404, 405, 409, 413, 429];
 
 /** Tables that hold the billing data itself: no REST request may change them. */
-const COST_DATA_TABLES = ['cost_records', 'contract_applications', 'commitments', 'cost_daily_rollups', 'ingest_batches', 'conformance_findings', 'sub_accounts'];
+const COST_DATA_TABLES = ['cost_records', 'contract_applications', 'commitments', 'cost_daily_rollups', 'cost_daily_account_rollups', 'cost_daily_service_rollups', 'ingest_batches', 'conformance_findings', 'sub_accounts'];
 
 let database: Awaited<ReturnType<typeof tempDatabase>>;
 let gateway: Awaited<ReturnType<typeof startGateway>>;

@@ -9,7 +9,9 @@ import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { costSummary, type CostSummaryInput } from '../src/analytics/summary.ts';
 import { createApiKey } from '../src/auth/keys.ts';
+import { databaseForScope } from '../src/auth/scope.ts';
 import { loadDemoData } from '../src/demo/load.ts';
 import { costRecordFamilyIdSql } from '../src/families/rule.ts';
 import { createFamily } from '../src/families/service.ts';
@@ -108,6 +110,15 @@ describe('keys scoped to accounts and families', () => {
       expect(data.costSummary.answeredFrom).toBe('ROLLUP');
       expect(new Set(data.costSummary.rows.map((row: any) => row.keys[0].value))).toEqual(new Set([inScope]));
       expect(data.costSummary.rows.reduce((sum: number, row: any) => sum + row.rowCount, 0)).toBe(visibleRowIds.size);
+      // Every rollup gives the scope's totals, the service rollup too, which has no account columns to filter by.
+      const question: CostSummaryInput = { groupBy: ['serviceName'], granularity: 'MONTH', metrics: ['rowCount', 'billedCost'], limit: 10_000 };
+      const expected = costSummary(database.db, { ...question, filter: { or: [{ billingAccountId: { eq: inScope } }, { subAccountId: { eq: inScope } }] }, answerFrom: 'ROWS' });
+      const scoped = costSummary(databaseForScope(database.db, { accountIds: [inScope], familyIds: [] }), question);
+      expect(expected.rows.length).toBeGreaterThan(3);
+      expect(scoped.rollupTable).toBe('cost_daily_service_rollups');
+      expect(scoped.rows).toEqual(expected.rows);
+      const byService = await dataAs(scopedKey, '{ costSummary(groupBy: ["serviceName"], granularity: MONTH, metrics: [ROW_COUNT, BILLED_COST], limit: 10000) { rows { keys { value } billingCurrency billedCost rowCount } } }');
+      expect(byService.costSummary.rows).toEqual(expected.rows.map((row) => ({ keys: [{ value: row.keys[0].value }], billingCurrency: row.billingCurrency, billedCost: row.sums.billedCost, rowCount: row.rowCount })));
       const fromRows = await dataAs(scopedKey, '{ costSummary(groupBy: ["resourceId"], metrics: [ROW_COUNT]) { answeredFrom rows { rowCount } } }');
       expect(fromRows.costSummary.answeredFrom).toBe('ROWS');
       expect(fromRows.costSummary.rows.reduce((sum: number, row: any) => sum + row.rowCount, 0)).toBe(visibleRowIds.size);

@@ -1,11 +1,13 @@
 /**
- * The costSummary planner: whether the daily rollup (cost_daily_rollups, see rollups.ts) gives exactly the answer the
- * cost rows give, decided from the question itself. A rollup row stands for the rows of one batch, UTC day and value of
- * each of its dimension columns, and keeps their exact totals; it can answer when every condition of the question is
- * true of all the rows a rollup row stands for, or of none of them, and every group key is the same for all of them.
+ * The costSummary planner: which rollup (rollup-columns.ts, rollups.ts), if any, gives exactly the answer the cost rows
+ * give, decided from the question itself; of those that do, the smallest. A rollup row stands for the rows of one
+ * batch, UTC day and value of each of its dimension columns, and keeps their exact totals; it can answer when every
+ * condition of the question is true of all the rows a rollup row stands for, or of none of them, and every group key
+ * is the same for all of them.
  *
- * - Its dimension columns (ROLLUP_DIMENSIONS, BillingPeriodStart among them) hold the rows' own values, so any
- *   operator on them selects the same rows; the family rule reads only its account columns; so does the currency.
+ * - Its dimension columns (BillingCurrency and BillingPeriodStart in every rollup) hold the rows' own values, so any
+ *   operator on them selects the same rows; the family rule reads only the account columns, so a rollup that has
+ *   both BillingAccountId and SubAccountId can answer for families.
  * - ChargePeriodStart is read as its UTC day. `start >= X` has one answer for a whole day when X is a midnight UTC,
  *   and it is then `day >= X`; the same for `lt` at a midnight, and for `gt` and `lte` one millisecond before one
  *   (`start > X` is `start >= X + 1`). `isNull` holds of a day exactly when it holds of its rows. `eq`, and any other
@@ -18,13 +20,22 @@ import { compileCostRecordFilter, type CostRecordFilter } from '../query/cost-re
 import { COST_RECORD_ALIAS } from '../query/cost-records.ts';
 import type { Dimension } from './dimensions.ts';
 import type { Granularity } from './periods.ts';
-import { ROLLUP_DIMENSIONS } from './rollup-columns.ts';
+import { ROLLUP_TABLES, type RollupTable } from './rollup-columns.ts';
 
 export type SummarySource = 'ROLLUP' | 'ROWS';
 
+/** Where a summary is answered from: a rollup, or the rows when none covers the question. */
+export type SummaryPlan = { readonly source: 'ROLLUP'; readonly rollup: RollupTable } | { readonly source: 'ROWS'; readonly rollup: null };
+
 const DAY_MS = 86_400_000;
 const CHARGE_PERIOD_START = COST_AND_USAGE_COLUMNS.find((column) => column.name === 'ChargePeriodStart')!.field;
-const ROLLUP_FIELDS = new Set(ROLLUP_DIMENSIONS.map((column) => column.field));
+/** The cost row fields a rollup keeps, with `family` when it keeps both account columns the family rule reads. */
+function fieldsOf(rollup: RollupTable): ReadonlySet<string> {
+  const fields = new Set(rollup.dimensions.map((column) => column.field));
+  if (fields.has('billingAccountId') && fields.has('subAccountId')) fields.add('family');
+  return fields;
+}
+const ROLLUP_FIELDS = new Map(ROLLUP_TABLES.map((rollup) => [rollup, fieldsOf(rollup)]));
 const DAY_GRANULARITIES: ReadonlySet<Granularity> = new Set(['DAY', 'WEEK', 'MONTH', 'NONE']);
 
 const isMidnight = (epochMs: number) => epochMs % DAY_MS === 0;
@@ -55,24 +66,30 @@ function chargeStartCovered(operators: Record<string, unknown>): boolean {
 }
 
 /**
- * Whether the rollup selects exactly the rows `filter` selects (see the top of this file). `filter` must be valid: the
- * caller has compiled it first, which names what is wrong with one that is not.
+ * Whether a rollup with these fields selects exactly the rows `filter` selects (see the top of this file). `filter`
+ * must be valid: the caller has compiled it first, which names what is wrong with one that is not.
  */
-export function rollupCoversFilter(filter: CostRecordFilter | null | undefined): boolean {
+function coversFilter(fields: ReadonlySet<string>, filter: CostRecordFilter | null | undefined): boolean {
   if (!given(filter)) return true;
   return Object.entries(filter!).every(([field, value]) => {
     if (!given(value)) return true;
-    if (ROLLUP_FIELDS.has(field) || field === 'family') return true;
+    if (fields.has(field)) return true;
     if (field === CHARGE_PERIOD_START) return chargeStartCovered(value as Record<string, unknown>);
-    if (field === 'and' || field === 'or') return (value as CostRecordFilter[]).every(rollupCoversFilter);
-    if (field === 'not') return rollupCoversFilter(value as CostRecordFilter);
+    if (field === 'and' || field === 'or') return (value as CostRecordFilter[]).every((part) => coversFilter(fields, part));
+    if (field === 'not') return coversFilter(fields, value as CostRecordFilter);
     return false;
   });
 }
 
-/** Whether the rollup has every group key: its dimension columns and the family, in buckets of whole days. */
-export function rollupCoversGrouping(dimensions: readonly Dimension[], granularity: Granularity): boolean {
-  return DAY_GRANULARITIES.has(granularity) && dimensions.every((dimension) => dimension.kind === 'family' || (dimension.kind === 'column' && ROLLUP_FIELDS.has(dimension.name)));
+/** Whether a rollup with these fields has every group key, in buckets of whole days. */
+function coversGrouping(fields: ReadonlySet<string>, dimensions: readonly Dimension[], granularity: Granularity): boolean {
+  return DAY_GRANULARITIES.has(granularity) && dimensions.every((dimension) => (dimension.kind === 'family' || dimension.kind === 'column') && fields.has(dimension.name));
+}
+
+/** Whether `rollup` gives exactly the rows' totals for the question. */
+export function rollupCovers(rollup: RollupTable, question: SummaryQuestion): boolean {
+  const fields = ROLLUP_FIELDS.get(rollup) ?? fieldsOf(rollup);
+  return coversGrouping(fields, question.dimensions, question.granularity) && question.filters.every((filter) => coversFilter(fields, filter));
 }
 
 export interface SummaryQuestion {
@@ -82,7 +99,8 @@ export interface SummaryQuestion {
   readonly granularity: Granularity;
 }
 
-/** ROLLUP when the daily rollup gives exactly the rows' totals for the question, ROWS otherwise. */
-export function summarySource(question: SummaryQuestion): SummarySource {
-  return rollupCoversGrouping(question.dimensions, question.granularity) && question.filters.every(rollupCoversFilter) ? 'ROLLUP' : 'ROWS';
+/** The smallest rollup that gives exactly the rows' totals for the question, or the rows when none does. */
+export function planSummary(question: SummaryQuestion): SummaryPlan {
+  const rollup = ROLLUP_TABLES.find((candidate) => rollupCovers(candidate, question));
+  return rollup === undefined ? { source: 'ROWS', rollup: null } : { source: 'ROLLUP', rollup };
 }

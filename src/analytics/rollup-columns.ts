@@ -1,7 +1,8 @@
 /**
- * What the daily rollup of cost rows keeps (table cost_daily_rollups): per ingest batch, UTC day of ChargePeriodStart
- * and the dimensions dashboards group and filter by most, the row count and the exact parts of every summed measure.
- * Rendered into the Prisma schema from here, and read by src/analytics/rollups.ts.
+ * What the rollups of cost rows keep: per ingest batch, UTC day of ChargePeriodStart and some dimensions, the row count
+ * and the exact parts of every summed measure. The daily rollup (cost_daily_rollups) keeps the dimensions dashboards
+ * group and filter by most; smaller rollups over a few of them are derived from it. Rendered into the Prisma schema
+ * from here, and read by src/analytics/rollups.ts.
  */
 import { COST_AND_USAGE_COLUMNS, type FocusColumn } from '../focus/columns.ts';
 
@@ -19,6 +20,7 @@ export const ROLLUP_DIMENSIONS: readonly FocusColumn[] = [
   'billingCurrency',
   'billingAccountId',
   'billingPeriodStart',
+  'billingPeriodEnd',
   'subAccountId',
   'serviceProviderName',
   'serviceCategory',
@@ -31,6 +33,38 @@ export const ROLLUP_DIMENSIONS: readonly FocusColumn[] = [
 ].map(column);
 
 export const ROLLUP_MEASURES: readonly FocusColumn[] = SUM_METRICS.map(column);
+
+/** A rollup table: its name, its Prisma model and the dimensions it groups by (a subset of ROLLUP_DIMENSIONS). */
+export interface RollupTable {
+  readonly table: string;
+  readonly model: string;
+  readonly dimensions: readonly FocusColumn[];
+}
+
+export const DAILY_ROLLUP: RollupTable = { table: 'cost_daily_rollups', model: 'CostDailyRollup', dimensions: ROLLUP_DIMENSIONS };
+
+/**
+ * Rollups over a few dimensions each, derived from the daily rollup: one over every dimension has a row for nearly
+ * every combination a day sees, so it grows almost with the rows, while these stay small. Each keeps the billing
+ * currency (a key of every summary) and the billing period (its end follows from its start, so it costs no rows, and
+ * lets a rollup answer "billing periods overlapping a range"); the account rollup serves families, accounts and scoped
+ * keys (the family rule reads its account columns), the service rollup serves service and category breakdowns.
+ */
+export const LATTICE_ROLLUPS: readonly RollupTable[] = [
+  {
+    table: 'cost_daily_account_rollups',
+    model: 'CostDailyAccountRollup',
+    dimensions: ['billingCurrency', 'billingAccountId', 'billingPeriodStart', 'billingPeriodEnd', 'subAccountId', 'chargeCategory'].map(column),
+  },
+  {
+    table: 'cost_daily_service_rollups',
+    model: 'CostDailyServiceRollup',
+    dimensions: ['billingCurrency', 'billingPeriodStart', 'billingPeriodEnd', 'serviceProviderName', 'serviceCategory', 'serviceSubcategory', 'serviceName', 'chargeCategory'].map(column),
+  },
+];
+
+/** Every rollup, in the order the planner tries them: the smaller ones first. */
+export const ROLLUP_TABLES: readonly RollupTable[] = [...LATTICE_ROLLUPS, DAILY_ROLLUP];
 
 /**
  * Per measure: the sum of its values that fit the exact integer scale, in two parts (see exact-sum.ts), the exact

@@ -1,16 +1,17 @@
 /**
- * The daily rollup (cost_daily_rollups): exact totals of each batch's cost rows per UTC day and common dimensions,
- * written in the ingest's transaction, removed with the rows a --replace restates, and read by costSummary when the
- * planner (planner.ts) finds that it answers a question exactly. Family membership is applied at query time (the
- * family rule reads the rollup's account columns), so editing a family needs no rebuild.
+ * The rollups: exact totals of each batch's cost rows per UTC day and some dimensions (rollup-columns.ts), written in
+ * the ingest's transaction, removed with the rows a --replace restates, and read by costSummary when the planner
+ * (planner.ts) finds that one answers a question exactly. The daily rollup (cost_daily_rollups) is accumulated from
+ * the rows; the smaller lattice rollups are derived from it per batch. Family membership is applied at query time
+ * (the family rule reads a rollup's account columns), so editing a family needs no rebuild.
  */
 import { ExactDecimal, type SqliteDatabase } from '../db/sqlite.ts';
 import { detachedString } from '../util/strings.ts';
 import type { SqlFragment } from '../query/sql.ts';
 import { decimalOfParts, exactSumPartsSql, type ExactAggregateRow } from './exact-sum.ts';
-import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES, rollupMeasureColumns } from './rollup-columns.ts';
+import { DAILY_ROLLUP, LATTICE_ROLLUPS, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, rollupMeasureColumns, type RollupTable } from './rollup-columns.ts';
 
-export const ROLLUP_TABLE = 'cost_daily_rollups';
+const ROLLUP_TABLE = DAILY_ROLLUP.table;
 const DAY_MS = 86_400_000;
 /** The UTC day of an epoch-ms time, also before 1970 (SQLite's % keeps the sign of the dividend). */
 const dayOf = (column: string) => `${column} - ((${column} % ${DAY_MS}) + ${DAY_MS}) % ${DAY_MS}`;
@@ -139,33 +140,77 @@ export class RollupAccumulator {
   }
 }
 
-/** Rebuilds the rollup of every batch: after the migration that adds it, and whenever it must be made anew. */
+/**
+ * The SELECT that groups daily rollup rows into the rows of a lattice rollup, with its columns under their names.
+ * `source` is what follows FROM: the daily rollup, perhaps with a WHERE. Parts add up as parts; the decimal rests
+ * (rare: values the integer scale cannot hold) through decimal_sum.
+ */
+export function latticeSelectSql(rollup: RollupTable, source: string): { columns: string[]; sql: string } {
+  const dimensions = rollup.dimensions.map((column) => column.dbColumn);
+  const measures = ROLLUP_MEASURES.map(rollupMeasureColumns);
+  const values: [string, string][] = [
+    ['batch_id', 'batch_id'],
+    ['charge_day', 'charge_day'],
+    ...dimensions.map((name): [string, string] => [name, name]),
+    ['row_count', 'SUM(row_count)'],
+    ...measures.flatMap((c): [string, string][] => [
+      [c.high, `SUM(${c.high})`],
+      [c.low, `SUM(${c.low})`],
+      [c.rest, `IIF(COUNT(${c.rest}) = 0, NULL, decimal_sum(${c.rest}))`],
+      [c.count, `SUM(${c.count})`],
+    ]),
+  ];
+  return {
+    columns: values.map(([name]) => name),
+    sql: `SELECT ${values.map(([name, value]) => `${value} AS ${name}`).join(', ')} FROM ${source}
+          GROUP BY ${Array.from({ length: dimensions.length + 2 }, (_, index) => index + 1).join(', ')}`,
+  };
+}
+
+/**
+ * Makes the lattice rollups of these batches (all when null) anew from their daily rollup rows: after a batch's daily
+ * rollup is written, and for the batches a --replace took rows from.
+ */
+export function deriveLatticeRollups(db: SqliteDatabase, batchIds: readonly number[] | null): void {
+  const batches = batchIds === null ? '1' : `batch_id IN (SELECT value FROM json_each(?))`;
+  const params = batchIds === null ? [] : [JSON.stringify(batchIds)];
+  for (const rollup of LATTICE_ROLLUPS) {
+    const { columns, sql } = latticeSelectSql(rollup, `${ROLLUP_TABLE} WHERE ${batches}`);
+    db.prepare(`DELETE FROM ${rollup.table} WHERE ${batches}`).run(...params);
+    db.prepare(`INSERT INTO ${rollup.table} (${columns.join(', ')}) ${sql}`).run(...params);
+  }
+}
+
+/** Rebuilds every rollup of every batch: after the migration that adds the daily rollup, and whenever they must be made anew. */
 export function rebuildRollups(db: SqliteDatabase): void {
   db.transaction(() => {
     db.exec(`DELETE FROM ${ROLLUP_TABLE}`);
     for (const { batch_id: batchId } of db.prepare('SELECT DISTINCT batch_id FROM cost_records').all() as { batch_id: number }[]) addBatchRollups(db, batchId);
+    deriveLatticeRollups(db, null);
   })();
 }
 
 export interface RollupAggregateQuery {
-  /** Over ROLLUP_AS_COST_ROWS aliased `cr`, naming only its columns (see there). */
+  /** Which rollup answers. */
+  readonly rollup: RollupTable;
+  /** Over the rollup read as cost rows (rollupAsCostRows) aliased `cr`, naming only its columns (see there). */
   readonly where: SqlFragment;
-  /** Group keys over ROLLUP_AS_COST_ROWS aliased `cr`: its dimension columns, `cr.charge_period_start`, or expressions of them. */
+  /** Group keys over the rollup read as cost rows aliased `cr`: its dimension columns, `cr.charge_period_start`, or expressions of them. */
   readonly keys: readonly SqlFragment[];
   /** The measures to total, by FOCUS field name (billedCost, ...). */
   readonly sums: readonly string[];
 }
 
 /**
- * The rollup read as the cost rows it stands for: its dimension columns under their cost_records names, and
+ * A rollup read as the cost rows it stands for: its dimension columns under their cost_records names, and
  * ChargePeriodStart as its UTC day. A condition or group key compiled for cost rows then reads the same against it;
  * it selects or groups exactly the same rows when the planner (planner.ts) says so. The table name stays unqualified,
  * so that a scoped connection's TEMP view of the same name is read (src/auth/scope.ts).
  */
-const ROLLUP_AS_COST_ROWS = `(SELECT *, charge_day AS charge_period_start FROM ${ROLLUP_TABLE})`;
+export const rollupAsCostRows = (rollup: RollupTable) => `(SELECT *, charge_day AS charge_period_start FROM ${rollup.table})`;
 
 /**
- * Grouped exact totals from the rollup, in the shape exactAggregate gives for the cost rows themselves. The caller
+ * Grouped exact totals from a rollup, in the shape exactAggregate gives for the cost rows themselves. The caller
  * (the planner) makes sure that the where and the keys name only columns the rollup has.
  */
 export function rollupAggregate(db: SqliteDatabase, query: RollupAggregateQuery): ExactAggregateRow[] {
@@ -181,7 +226,7 @@ export function rollupAggregate(db: SqliteDatabase, query: RollupAggregateQuery)
   ];
   const groupBy = query.keys.length > 0 ? `GROUP BY ${query.keys.map((_, index) => index + 1).join(', ')}` : '';
   const rows = db
-    .prepare(`SELECT ${select.join(', ')} FROM ${ROLLUP_AS_COST_ROWS} cr WHERE ${query.where.sql} ${groupBy}`)
+    .prepare(`SELECT ${select.join(', ')} FROM ${rollupAsCostRows(query.rollup)} cr WHERE ${query.where.sql} ${groupBy}`)
     .safeIntegers(true)
     .raw(true)
     .all(...query.keys.flatMap((key) => key.params), ...query.where.params) as unknown[][];

@@ -3,7 +3,7 @@
  * or tag, and by time bucket. Rows billed in different currencies are never added together: BillingCurrency is part
  * of every group unless one currency is asked for, which then restricts the rows to it.
  */
-import { ROLLUP_MEASURES, SUM_METRICS, type SumMetric } from './rollup-columns.ts';
+import { ROLLUP_MEASURES, SUM_METRICS, type RollupTable, type SumMetric } from './rollup-columns.ts';
 import { rollupAggregate } from './rollups.ts';
 import { ExactDecimal, type SqliteDatabase } from '../db/sqlite.ts';
 import { compileCostRecordFilter, type CostRecordFilter, type FilterOptions } from '../query/cost-record-filter.ts';
@@ -13,7 +13,7 @@ import { andSql, type SqlFragment } from '../query/sql.ts';
 import { resolveDimension, type Dimension } from './dimensions.ts';
 import { exactAggregate, type ExactAggregateRow } from './exact-sum.ts';
 import { periodEnd, periodStartSql, type ChargeRange, type Granularity } from './periods.ts';
-import { summarySource, type SummarySource } from './planner.ts';
+import { planSummary, type SummaryPlan, type SummarySource } from './planner.ts';
 
 export { SUM_METRICS, type SumMetric };
 export const METRICS = [...SUM_METRICS, 'rowCount'] as const;
@@ -47,8 +47,11 @@ export interface CostSummaryInput {
   readonly limit?: number;
   /** ISO 4217 code: only rows billed in it. */
   readonly currency?: string;
-  /** ROWS: add up the cost rows even when the rollup could answer (to check it against them, or to time both). */
-  readonly answerFrom?: 'ROWS';
+  /**
+   * ROWS: add up the cost rows even when a rollup could answer; a rollup: answer from that one, which must cover the
+   * question (planner.ts). To check the answers against each other, or to time them.
+   */
+  readonly answerFrom?: 'ROWS' | RollupTable;
 }
 
 export interface SummaryKey {
@@ -75,8 +78,10 @@ export interface CostSummary {
   readonly rows: CostSummaryRow[];
   /** Groups before the limit was applied. */
   readonly totalGroups: number;
-  /** Where the totals came from: the daily rollup, or the cost rows themselves. The totals are the same either way. */
+  /** Where the totals came from: a rollup, or the cost rows themselves. The totals are the same either way. */
   readonly answeredFrom: SummarySource;
+  /** The rollup table that answered; null when the rows did. */
+  readonly rollupTable: string | null;
 }
 
 function invalid(message: string): never {
@@ -144,7 +149,8 @@ function comparator(orderBy: readonly SummaryOrder[], metrics: readonly Metric[]
 }
 
 function chargeRange(db: SqliteDatabase): ChargeRange | null {
-  const range = db.prepare('SELECT MIN(charge_period_start) AS earliest, MAX(charge_period_start) AS latest FROM cost_records').get() as {
+  // Two subqueries: SQLite reads a lone MIN or MAX from the index, but scans the table for both in one SELECT.
+  const range = db.prepare('SELECT (SELECT MIN(charge_period_start) FROM cost_records) AS earliest, (SELECT MAX(charge_period_start) FROM cost_records) AS latest').get() as {
     earliest: number | null;
     latest: number | null;
   };
@@ -173,7 +179,12 @@ export function costSummary(db: SqliteDatabase, input: CostSummaryInput): CostSu
     compileCostRecordFilter(input.filter, COST_RECORD_ALIAS, input.filterOptions),
     ...(input.currency !== undefined ? [{ sql: 'cr.billing_currency = ?', params: [input.currency] }] : []),
   ]);
-  const answeredFrom = input.answerFrom ?? summarySource({ filters: [input.scope, input.filter], dimensions, granularity });
+  const plan: SummaryPlan =
+    input.answerFrom === undefined
+      ? planSummary({ filters: [input.scope, input.filter], dimensions, granularity })
+      : input.answerFrom === 'ROWS'
+        ? { source: 'ROWS', rollup: null }
+        : { source: 'ROLLUP', rollup: input.answerFrom };
   const sums = ROLLUP_MEASURES.filter((measure) => metrics.includes(measure.field as Metric)).map((measure) => ({ name: measure.field, sql: `cr.${measure.dbColumn}` }));
 
   // One read transaction: the month range, the aggregate and the family names all see the same rows.
@@ -183,13 +194,15 @@ export function costSummary(db: SqliteDatabase, input: CostSummaryInput): CostSu
     const periodSql = periodStartSql(granularity, 'cr.charge_period_start', range);
     const keys: SqlFragment[] = [{ sql: 'cr.billing_currency', params: [] }, ...(periodSql === null ? [] : [{ sql: periodSql, params: [] }]), ...dimensions.flatMap((dimension) => dimension.keys)];
     const aggregated =
-      answeredFrom === 'ROLLUP' ? rollupAggregate(db, { where, keys, sums: sums.map((sum) => sum.name) }) : exactAggregate(db, { from: 'cost_records cr', where, keys, sums });
+      plan.source === 'ROLLUP'
+        ? rollupAggregate(db, { rollup: plan.rollup, where, keys, sums: sums.map((sum) => sum.name) })
+        : exactAggregate(db, { from: 'cost_records cr', where, keys, sums });
     return { aggregated, families: dimensions.some((dimension) => dimension.kind === 'family') ? familyNames(db) : new Map<string, string>() };
   })();
 
   const groups = aggregated.map((group) => toGroup(group, dimensions, granularity, families));
   groups.sort(order);
-  return { rows: groups.slice(0, limit).map((group) => group.row), totalGroups: groups.length, answeredFrom };
+  return { rows: groups.slice(0, limit).map((group) => group.row), totalGroups: groups.length, answeredFrom: plan.source, rollupTable: plan.rollup?.table ?? null };
 }
 
 function toGroup(group: ExactAggregateRow, dimensions: readonly Dimension[], granularity: Granularity, families: Map<string, string>): Group {

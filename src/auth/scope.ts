@@ -10,6 +10,8 @@
  * edits apply at once, as the views read the family tables live. An unknown account or family in a scope matches
  * nothing: scopes fail closed.
  */
+import { DAILY_ROLLUP, ROLLUP_TABLES } from '../analytics/rollup-columns.ts';
+import { latticeSelectSql } from '../analytics/rollups.ts';
 import { costRecordFamilyIdSql } from '../families/rule.ts';
 import { openSqlite, type SqliteDatabase } from '../db/sqlite.ts';
 
@@ -45,10 +47,23 @@ function rowInScope(alias: string): string {
 /** Accounts the scope names, and the members of the families it names. */
 const SCOPE_MEMBERS = `SELECT id FROM temp.scope_accounts UNION SELECT account_id FROM main.family_members WHERE family_id IN (SELECT id FROM temp.scope_families)`;
 
+/**
+ * A rollup as a scoped key sees it. One that keeps both account columns: its rows in scope. One that does not (the
+ * service rollup) cannot tell which of its rows are in scope, so it is made, grouped as it is, from the daily rollup's
+ * rows in scope: the planner can pick any rollup for any key, and each gives the scope's totals.
+ */
+const scopedRollups = Object.fromEntries(
+  ROLLUP_TABLES.map((rollup) => {
+    const columns = new Set(rollup.dimensions.map((column) => column.dbColumn));
+    if (columns.has('billing_account_id') && columns.has('sub_account_id')) return [rollup.table, `SELECT * FROM main.${rollup.table} cr WHERE ${rowInScope('cr')}`];
+    return [rollup.table, latticeSelectSql(rollup, `main.${DAILY_ROLLUP.table} cr WHERE ${rowInScope('cr')}`).sql];
+  }),
+);
+
 /** Each data table, as a scoped key sees it. */
 const SCOPED_TABLES: Record<string, string> = {
   cost_records: `SELECT * FROM main.cost_records cr WHERE ${rowInScope('cr')}`,
-  cost_daily_rollups: `SELECT * FROM main.cost_daily_rollups cr WHERE ${rowInScope('cr')}`,
+  ...scopedRollups,
   contract_applications: `SELECT ca.* FROM main.contract_applications ca
     WHERE EXISTS (SELECT 1 FROM main.cost_records cr WHERE cr.id = ca.cost_record_id AND ${rowInScope('cr')})`,
   billing_accounts: `SELECT b.* FROM main.billing_accounts b

@@ -5,6 +5,9 @@ import { applyMigrations, pendingMigrationNames } from './migrate.ts';
 import { openSqlite, type SqliteDatabase } from './sqlite.ts';
 import { sqliteFilePath } from './url.ts';
 
+/** Migrations after which the rollups are computed anew: the daily rollup, and the lattice with BillingPeriodEnd. */
+const ROLLUP_MIGRATIONS = ['_cost_daily_rollups', '_rollup_lattice'];
+
 /**
  * Opens the database, first bringing it up to the current schema (creating it when new). The schema engine starts
  * only when a migration is pending, and with the gateway's own connection closed: it reports a busy database as an
@@ -17,7 +20,7 @@ export async function openMigratedDatabase(databaseUrl: string): Promise<{ db: S
   db.close();
   const appliedMigrations = await applyMigrations(databaseUrl);
   const migrated = openSqlite(databaseUrl);
-  // The migration that adds the daily rollup leaves it empty: fill it from the rows already loaded.
-  if (appliedMigrations.some((name) => name.endsWith('_cost_daily_rollups'))) rebuildRollups(migrated);
+  // The migrations that add rollups or rollup columns leave them empty: fill them from the rows already loaded.
+  if (appliedMigrations.some((name) => ROLLUP_MIGRATIONS.some((suffix) => name.endsWith(suffix)))) rebuildRollups(migrated);
   return { db: migrated, appliedMigrations };
 }

@@ -3,7 +3,7 @@
  * written once (in src/focus/columns.ts); the gateway's own models are written here. `npm run db:schema` writes the
  * file and a test fails when the committed file differs from this rendering.
  */
-import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES, rollupMeasureColumns } from '../analytics/rollup-columns.ts';
+import { DAILY_ROLLUP, LATTICE_ROLLUPS, ROLLUP_MEASURES, ROLLUP_TABLES, rollupMeasureColumns, type RollupTable } from '../analytics/rollup-columns.ts';
 import { COST_AND_USAGE_COLUMNS, CONTRACT_COMMITMENT_COLUMNS, type FocusColumn } from '../focus/columns.ts';
 
 const PRISMA_TYPE = { string: 'String', decimal: 'Decimal', datetime: 'DateTime', json: 'Json' } as const;
@@ -18,9 +18,9 @@ function focusFields(columns: readonly FocusColumn[]): string {
     .join('\n');
 }
 
-/** The daily rollup's columns: its dimensions as in cost_records (all nullable: a file may lack them), then the parts of each measure. */
-function rollupFields(): string {
-  const lines = ROLLUP_DIMENSIONS.map((c) => [c.field, `${PRISMA_TYPE[c.type]}?`, `@map("${c.dbColumn}")`]);
+/** A rollup's columns: its dimensions as in cost_records (all nullable: a file may lack them), then the parts of each measure. */
+function rollupFields(rollup: RollupTable): string {
+  const lines = rollup.dimensions.map((c) => [c.field, `${PRISMA_TYPE[c.type]}?`, `@map("${c.dbColumn}")`]);
   for (const measure of ROLLUP_MEASURES) {
     const columns = rollupMeasureColumns(measure);
     lines.push([`${measure.field}High`, 'BigInt?', `@map("${columns.high}")`]);
@@ -30,6 +30,29 @@ function rollupFields(): string {
   }
   const width = Math.max(...lines.map(([field]) => field.length)) + 1;
   return lines.map(([field, type, map]) => `  ${field.padEnd(width)}${type.padEnd(10)}${map}`).join('\n');
+}
+
+/** The field on IngestBatch that lists a rollup's rows: `rollups` for the daily rollup, as before the lattice. */
+function relationField(rollup: RollupTable): string {
+  const name = rollup.model.replace(/^CostDaily/, '');
+  return rollup === DAILY_ROLLUP ? 'rollups' : `${name[0].toLowerCase()}${name.slice(1)}s`;
+}
+
+function rollupModel(rollup: RollupTable, comment: string, indexes: string[]): string {
+  return `${comment}
+model ${rollup.model} {
+  id        Int         @id @default(autoincrement())
+  batchId   Int         @map("batch_id")
+  batch     IngestBatch @relation(fields: [batchId], references: [id], onDelete: Cascade)
+  /// The UTC day ChargePeriodStart falls in.
+  chargeDay DateTime    @map("charge_day")
+  rowCount  Int         @map("row_count")
+${rollupFields(rollup)}
+
+  @@index([batchId])
+${indexes.map((index) => `  ${index}\n`).join('')}  @@map("${rollup.table}")
+}
+`;
 }
 
 export function renderPrismaSchema(): string {
@@ -177,7 +200,7 @@ model IngestBatch {
   costRecords        CostRecord[]
   commitments        Commitment[]
   findings           ConformanceFinding[]
-  rollups            CostDailyRollup[]
+${ROLLUP_TABLES.map((rollup) => `  ${relationField(rollup).padEnd(19)}${rollup.model}[]`).join('\n')}
 
   @@index([checksum])
   @@map("ingest_batches")
@@ -220,22 +243,15 @@ model ApiKey {
   @@map("api_keys")
 }
 
-/// Daily totals of one batch's cost rows per common dimensions, kept at ingest: costSummary reads these instead of
-/// every row when the question only names their columns. Sums are exact (see src/analytics/exact-sum.ts).
-model CostDailyRollup {
-  id        Int         @id @default(autoincrement())
-  batchId   Int         @map("batch_id")
-  batch     IngestBatch @relation(fields: [batchId], references: [id], onDelete: Cascade)
-  /// The UTC day ChargePeriodStart falls in.
-  chargeDay DateTime    @map("charge_day")
-  rowCount  Int         @map("row_count")
-${rollupFields()}
-
-  @@index([batchId])
-  @@index([billingAccountId, billingPeriodStart])
-  @@map("cost_daily_rollups")
-}
-
+${rollupModel(
+  DAILY_ROLLUP,
+  `/// Daily totals of one batch's cost rows per common dimensions, kept at ingest: costSummary reads these instead of
+/// every row when the question only names their columns. Sums are exact (see src/analytics/exact-sum.ts).`,
+  ['@@index([billingAccountId, billingPeriodStart])'],
+)}
+${LATTICE_ROLLUPS.map((rollup) =>
+  rollupModel(rollup, `/// Daily totals over fewer dimensions (${rollup.dimensions.map((c) => c.name).join(', ')}), derived from the daily rollup.`, []),
+).join('\n')}
 /// An export of cost rows to a file, written in the background by the server that owns the export directory.
 model ExportJob {
   id                         String    @id @default(uuid())

@@ -6,8 +6,8 @@
 import { COST_AND_USAGE_COLUMNS, CONTRACT_COMMITMENT_COLUMNS, columnIndex, type DatasetId, type FocusColumn } from '../focus/columns.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
 import type { Finding } from './findings.ts';
-import { ROLLUP_DIMENSIONS, ROLLUP_MEASURES } from '../analytics/rollup-columns.ts';
-import { RollupAccumulator } from '../analytics/rollups.ts';
+import { DAILY_ROLLUP, ROLLUP_DIMENSIONS, ROLLUP_MEASURES } from '../analytics/rollup-columns.ts';
+import { deriveLatticeRollups, RollupAccumulator } from '../analytics/rollups.ts';
 import { chunkApplications, readChunk, type RowChunk, type StoredValue } from './chunk.ts';
 import type { BatchFacts } from './prepare.ts';
 
@@ -96,9 +96,10 @@ export class IngestStore {
     if (this.#rollup.full) this.#rollup.write(this.db, batchId);
   }
 
-  /** Writes the daily rollup of the cost rows inserted so far (once, when the batch is complete). */
+  /** Writes the rollups of the batch's cost rows (once, when the batch is complete). */
   writeRollups(batchId: number): void {
     this.#rollup.write(this.db, batchId);
+    deriveLatticeRollups(this.db, [batchId]);
   }
 
   /** Upserts a chunk of Contract Commitment rows by ContractCommitmentId; returns how many replaced earlier rows. */
@@ -114,16 +115,23 @@ export class IngestStore {
     return updated;
   }
 
-  /** Deletes other batches' rows (and their daily rollups) for the billing account and period pairs this batch holds; returns how many rows. */
+  /**
+   * Deletes other batches' rows (and their rollups) for the billing account and period pairs this batch holds; returns
+   * how many rows. The lattice rollups of the batches that lost rows are derived again from what is left of them.
+   */
   replaceRestatedPeriods(batchId: number, facts: BatchFacts): number {
     const restated = 'billing_account_id IS ? AND billing_period_start = ? AND batch_id <> ?';
     const remove = this.db.prepare(`DELETE FROM cost_records WHERE ${restated}`);
-    const removeRollups = this.db.prepare(`DELETE FROM cost_daily_rollups WHERE ${restated}`);
+    const restatedBatches = this.db.prepare(`SELECT DISTINCT batch_id FROM ${DAILY_ROLLUP.table} WHERE ${restated}`).pluck();
+    const removeRollups = this.db.prepare(`DELETE FROM ${DAILY_ROLLUP.table} WHERE ${restated}`);
     let removed = 0;
+    const touched = new Set<number>();
     for (const { accountId, periodStart } of facts.periods) {
+      for (const id of restatedBatches.all(accountId, periodStart, batchId) as number[]) touched.add(id);
       removed += remove.run(accountId, periodStart, batchId).changes;
       removeRollups.run(accountId, periodStart, batchId);
     }
+    if (touched.size > 0) deriveLatticeRollups(this.db, [...touched]);
     return removed;
   }
 

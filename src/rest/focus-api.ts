@@ -159,7 +159,7 @@ const costAndUsageRoute = defineRoute({
     const { rows, nextPageToken } = await collectPage<StoredCostRecord>(query.pageSize, query.pageToken ?? null, (first, after) =>
       costRecordPage(services.db, { where, page: { first, after } }),
     );
-    const matching = matchingCostRecords(services.db, where);
+    const matching = matchingCostRecords(services.db, filter);
     return {
       status: 200,
       body: {

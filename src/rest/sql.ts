@@ -9,7 +9,9 @@
  */
 import type { SqliteDatabase } from '../db/sqlite.ts';
 import { COST_RECORD_ALIAS } from '../query/cost-records.ts';
-import type { SqlFragment } from '../query/sql.ts';
+import { planSummary } from '../analytics/planner.ts';
+import { rollupAsCostRows } from '../analytics/rollups.ts';
+import { compileCostRecordFilter, type CostRecordFilter } from '../query/cost-record-filter.ts';
 
 export type DataCompleteness = 'Complete' | 'Incomplete';
 
@@ -27,14 +29,21 @@ export interface MatchingCostRecords {
   lastUpdated: Date | null;
 }
 
-export function matchingCostRecords(db: SqliteDatabase, where: SqlFragment): MatchingCostRecords {
+/**
+ * Counted from the smallest rollup that holds exactly the matching rows when one does (planner.ts; the rollups keep
+ * the billing period's start and end), from the rows otherwise: a count over millions of rows would take seconds.
+ */
+export function matchingCostRecords(db: SqliteDatabase, filter: CostRecordFilter): MatchingCostRecords {
+  const where = compileCostRecordFilter(filter, COST_RECORD_ALIAS);
+  const plan = planSummary({ filters: [filter], dimensions: [], granularity: 'NONE' });
+  const [from, rowCount] = plan.rollup === null ? ['cost_records', 'COUNT(*)'] : [rollupAsCostRows(plan.rollup), `SUM(${COST_RECORD_ALIAS}.row_count)`];
   const row = db
     .prepare(
       `SELECT COALESCE(SUM(per_batch.row_count), 0) AS row_count, MIN(per_batch.first_start) AS first_start, MAX(per_batch.last_end) AS last_end,
               MAX(b.completed_at) AS latest
-       FROM (SELECT ${COST_RECORD_ALIAS}.batch_id, COUNT(*) AS row_count, MIN(${COST_RECORD_ALIAS}.billing_period_start) AS first_start,
+       FROM (SELECT ${COST_RECORD_ALIAS}.batch_id, ${rowCount} AS row_count, MIN(${COST_RECORD_ALIAS}.billing_period_start) AS first_start,
                     MAX(${COST_RECORD_ALIAS}.billing_period_end) AS last_end
-             FROM cost_records ${COST_RECORD_ALIAS} WHERE ${where.sql} GROUP BY ${COST_RECORD_ALIAS}.batch_id) AS per_batch
+             FROM ${from} ${COST_RECORD_ALIAS} WHERE ${where.sql} GROUP BY ${COST_RECORD_ALIAS}.batch_id) AS per_batch
        JOIN ingest_batches b ON b.id = per_batch.batch_id`,
     )
     .get(...where.params) as { row_count: number; first_start: number | null; last_end: number | null; latest: number | null };
