@@ -2,7 +2,8 @@
 //  [--subscribers 100]`: a load test against the real server. It loads N demo rows into a fresh database, starts
 // `focus-gateway serve` on it as a child process, and for `duration` seconds drives it with autocannon (a mix of
 // GraphQL pages with nested links, costSummary aggregates, KPIs, REST FOCUS pages and Spot cost totals) while an
-// ingest of another file runs in a second process and graphql-ws clients watch export jobs. It then checks that no
+// ingest of another file runs in a second process and graphql-ws clients watch export jobs (starting them again after
+// Retry-After when the server refuses with DATABASE_BUSY while the ingest holds the write lock). It then checks that no
 // request failed, that every subscriber saw its job complete, and that no row was lost (the row count is the sum of
 // both loads), and reports requests per second, latency percentiles and the server's peak RSS.
 // Results go to bench/results/<date>-load.json.
@@ -89,17 +90,26 @@ const sampler = setInterval(() => {
   rssSamples.push(rss);
 }, 1000);
 
+/** Mutations refused with DATABASE_BUSY (503) while the ingest held the write lock, and retried after Retry-After. */
+let busyRetries = 0;
+
 // Subscribers: each starts an export of one day and watches it over graphql-ws until it completes.
 async function subscriber(index: number): Promise<boolean> {
-  const start = await fetch(`${baseUrl}/graphql`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      query: 'mutation ($input: StartExportInput!) { startExport(input: $input) { id } }',
-      variables: { input: { billingPeriodStart: '2026-01-01T00:00:00Z', billingPeriodEnd: '2026-02-01T00:00:00Z', format: 'CSV', filter: { chargePeriodStart: { gte: `2026-01-${String((index % 28) + 1).padStart(2, '0')}T00:00:00Z`, lt: `2026-01-${String((index % 28) + 1).padStart(2, '0')}T01:00:00Z` } } } },
-    }),
+  const day = String((index % 28) + 1).padStart(2, '0');
+  const body = JSON.stringify({
+    query: 'mutation ($input: StartExportInput!) { startExport(input: $input) { id } }',
+    variables: { input: { billingPeriodStart: '2026-01-01T00:00:00Z', billingPeriodEnd: '2026-02-01T00:00:00Z', format: 'CSV', filter: { chargePeriodStart: { gte: `2026-01-${day}T00:00:00Z`, lt: `2026-01-${day}T01:00:00Z` } } } },
   });
-  const id = ((await start.json()) as any).data.startExport.id as string;
+  let start = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers, body });
+  // As a client should: a write refused while another process holds the lock is tried again when the server says.
+  while (start.status === 503) {
+    busyRetries++;
+    await new Promise((resolve) => setTimeout(resolve, Number(start.headers.get('retry-after') ?? 1) * 1000));
+    start = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers, body });
+  }
+  const started = (await start.json()) as { data?: { startExport: { id: string } }; errors?: unknown[] };
+  if (!started.data) throw new Error(`startExport failed: ${JSON.stringify(started.errors)}`);
+  const id = started.data.startExport.id;
   const client = createClient({ url: `${baseUrl.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0 });
   try {
     return await new Promise<boolean>((resolve, reject) => {
@@ -148,7 +158,7 @@ const report = {
   requests: { total: result.requests.total, perSecond: result.requests.average, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx },
   latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
   ingest: { rows: ingestRows, exitCode: ingestExit, rowsBefore, rowsAfter, lost: rowsBefore + ingestRows - rowsAfter },
-  subscribers: { total: subscriberResults.length, sawComplete: subscriberResults.filter(Boolean).length, failures: [...new Set(failures)] },
+  subscribers: { total: subscriberResults.length, sawComplete: subscriberResults.filter(Boolean).length, failures: [...new Set(failures)], busyRetries },
   serverRssMb: { peak: Math.round(peakRss), first: Math.round(rssSamples[0] ?? 0), last: Math.round(rssSamples.at(-1) ?? 0) },
 };
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
@@ -160,7 +170,7 @@ console.log(`| measure | value |
 | errors / timeouts / non-2xx | ${report.requests.errors} / ${report.requests.timeouts} / ${report.requests.non2xx} |
 | latency p50 / p90 / p99 / max | ${report.latencyMs.p50} / ${report.latencyMs.p90} / ${report.latencyMs.p99} / ${report.latencyMs.max} ms |
 | concurrent ingest | ${ingestRows.toLocaleString('en-US')} rows, exit ${ingestExit}, rows lost: ${report.ingest.lost} |
-| export subscribers that saw COMPLETE | ${report.subscribers.sawComplete} of ${report.subscribers.total}${failures.length ? ` (failures: ${report.subscribers.failures.join('; ')})` : ''} |
+| export subscribers that saw COMPLETE | ${report.subscribers.sawComplete} of ${report.subscribers.total}${failures.length ? ` (failures: ${report.subscribers.failures.join('; ')})` : ''}; startExport retried after DATABASE_BUSY: ${busyRetries} |
 | server RSS first / last / peak | ${report.serverRssMb.first} / ${report.serverRssMb.last} / ${report.serverRssMb.peak} MB |
 results: ${path.relative(root, file)}`);
 const failed = report.requests.errors + report.requests.timeouts + report.requests.non2xx > 0 || ingestExit !== 0 || report.ingest.lost !== 0 || report.subscribers.sawComplete !== report.subscribers.total;

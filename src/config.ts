@@ -1,4 +1,5 @@
 /** Settings from the environment, checked once at start so a typo fails loudly instead of being ignored. */
+import { WRITE_WAIT_MS } from './db/busy.ts';
 import { DEFAULT_DATABASE_URL } from './db/url.ts';
 import { DEFAULT_MAX_ACTIVE_EXPORTS_PER_KEY } from './exports/service.ts';
 
@@ -14,6 +15,8 @@ export interface GatewayConfig {
   graphql: GraphQLLimits;
   /** How long `serve` waits on SIGTERM or SIGINT for requests in flight before it closes their connections. */
   shutdownGraceMs: number;
+  /** How long a request's write waits for another process's write lock (an ingest) before DATABASE_BUSY. */
+  writeWaitMs: number;
   exports: {
     /** Where export files go; unset: `exports/` beside the database file. */
     dir: string | undefined;
@@ -75,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
       introspection: yesOrNo(env, 'GRAPHQL_INTROSPECTION', true),
     },
     shutdownGraceMs: wholeNumber(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    writeWaitMs: wholeNumber(env, 'DATABASE_WRITE_WAIT_MS', WRITE_WAIT_MS, 0, 600_000),
     exports: {
       dir: env.EXPORT_DIR || undefined,
       retentionMs: wholeNumber(env, 'EXPORT_RETENTION_DAYS', 7, 1, 3650) * 24 * 3600_000,

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exactAggregate } from '../src/analytics/exact-sum.ts';
 import { rollupAggregate } from '../src/analytics/rollups.ts';
-import { DAILY_ROLLUP, LATTICE_ROLLUPS, ROLLUP_DIMENSIONS, ROLLUP_TABLES, type RollupTable } from '../src/analytics/rollup-columns.ts';
+import { DAILY_ROLLUP, LATTICE_ROLLUPS, ROLLUP_DIMENSIONS, ROLLUP_TABLES, type RollupGrain, type RollupTable } from '../src/analytics/rollup-columns.ts';
 import { costSummary, METRICS, type CostSummaryInput, type Metric } from '../src/analytics/summary.ts';
 import { GRANULARITIES } from '../src/analytics/periods.ts';
 import { createPrismaClient } from '../src/db/client.ts';
@@ -17,15 +17,23 @@ import { fuzzParameters } from './fuzz-support.ts';
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 
+/** Whether a filter's chargePeriodStart bounds (all, or none) fall on the buckets of each rollup grain. */
+type Aligned = Readonly<Record<RollupGrain, boolean>>;
+const ALIGNED: Aligned = { DAY: true, MONTH: true };
+
 /**
- * A generated filter, the fields it names, and whether its chargePeriodStart bounds (if any) are whole days: a rollup
- * holds exactly its rows when it has every field and the bounds are whole days, the answer the planner must reach.
+ * A generated filter, the fields it names, and whether its chargePeriodStart bounds (if any) are whole days and whole
+ * months: a rollup holds exactly its rows when it has every field and the bounds fall on its buckets, the answer the
+ * planner must reach.
  */
 interface Generated {
   readonly filter: CostRecordFilter;
   readonly fields: readonly string[];
-  readonly wholeDays: boolean;
+  readonly aligned: Aligned;
 }
+
+/** Granularities whose buckets are unions of a grain's buckets, by the test's own reading. */
+const GRAIN_GRANULARITIES: Record<RollupGrain, readonly string[]> = { DAY: ['DAY', 'WEEK', 'MONTH', 'NONE'], MONTH: ['MONTH', 'NONE'] };
 
 /** The fields a rollup has, by the test's own reading: its dimensions, and family when it has both account columns. */
 function rollupFields(rollup: RollupTable): Set<string> {
@@ -59,7 +67,7 @@ function written(epochMs: number, form: (typeof BOUND_FORMS)[number]): unknown {
 
 describe('the costSummary planner', () => {
   let database: Awaited<ReturnType<typeof tempDatabase>>;
-  const data = { values: new Map<string, string[]>(), firstDay: 0, days: 0, billingPeriods: [] as number[], accounts: [] as string[], families: [] as string[] };
+  const data = { values: new Map<string, string[]>(), firstDay: 0, days: 0, monthStarts: [] as number[], billingPeriods: [] as number[], accounts: [] as string[], families: [] as string[] };
 
   beforeAll(async () => {
     database = await tempDatabase();
@@ -79,6 +87,11 @@ describe('the costSummary planner', () => {
     const range = db.prepare('SELECT MIN(charge_period_start) AS earliest, MAX(charge_period_start) AS latest FROM cost_records').get() as { earliest: number; latest: number };
     data.firstDay = range.earliest - (range.earliest % DAY_MS);
     data.days = Math.ceil((range.latest - data.firstDay) / DAY_MS);
+    // Month starts from the month before the first charge to the month after the last.
+    const first = new Date(data.firstDay);
+    for (let month = -1; Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + month, 1) <= range.latest + 31 * DAY_MS; month++) {
+      data.monthStarts.push(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + month, 1));
+    }
     data.billingPeriods = db.prepare('SELECT DISTINCT billing_period_start FROM cost_records ORDER BY 1').pluck().all() as number[];
     data.accounts = db.prepare('SELECT DISTINCT billing_account_id FROM cost_records ORDER BY 1').pluck().all() as string[];
     data.families = db.prepare('SELECT id FROM families ORDER BY name').pluck().all() as string[];
@@ -92,7 +105,7 @@ describe('the costSummary planner', () => {
   function arbitraries() {
     const valueOf = (field: string) => fc.constantFrom(...data.values.get(field)!);
     /** A filter of whole days (or none) over the fields it names. */
-    const over = (filter: CostRecordFilter): Generated => ({ filter, fields: Object.keys(filter), wholeDays: true });
+    const over = (filter: CostRecordFilter): Generated => ({ filter, fields: Object.keys(filter), aligned: ALIGNED });
 
     const stringFilter = (field: string) => {
       const some = fc.subarray(data.values.get(field)!, { maxLength: Math.min(3, data.values.get(field)!.length) });
@@ -105,31 +118,38 @@ describe('the costSummary planner', () => {
       );
     };
 
-    /** A day of the data (or one either side), and a time in it: midnight, a millisecond either side, or within. */
-    const instant = fc
-      .record({ day: fc.integer({ min: -1, max: data.days + 1 }), offset: fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.constant(-1), weight: 2 }, fc.constantFrom(1, HOUR_MS, 13 * HOUR_MS + 17)) })
-      .map(({ day, offset }) => ({ at: data.firstDay + day * DAY_MS + offset, offset }));
-    /** gte/lt hold of whole days at a midnight, gt/lte a millisecond before one; eq never. */
-    const boundCovered = (operator: string, offset: number) => (['gte', 'lt'].includes(operator) ? offset === 0 : ['gt', 'lte'].includes(operator) ? offset === -1 : false);
+    /** A day of the data (or one either side) or a month start, and a time there: itself, a millisecond either side, or later. */
+    const offset = fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.constant(-1), weight: 2 }, fc.constantFrom(1, HOUR_MS, 13 * HOUR_MS + 17));
+    const instant = fc.oneof(
+      fc.record({ day: fc.integer({ min: -1, max: data.days + 1 }), offset }).map(({ day, offset }) => data.firstDay + day * DAY_MS + offset),
+      fc.record({ month: fc.constantFrom(...data.monthStarts), offset }).map(({ month, offset }) => month + offset),
+    );
+    /** gte/lt hold of whole buckets at a bucket's start, gt/lte a millisecond before one; eq never. */
+    const boundAligned = (operator: string, at: number): Aligned => {
+      const start = ['gte', 'lt'].includes(operator) ? at : ['gt', 'lte'].includes(operator) ? at + 1 : null;
+      const day = start !== null && start % DAY_MS === 0;
+      return { DAY: day, MONTH: day && new Date(start!).getUTCDate() === 1 };
+    };
+    const both = (a: Aligned, b: Aligned): Aligned => ({ DAY: a.DAY && b.DAY, MONTH: a.MONTH && b.MONTH });
     const chargeStart = fc.oneof(
       fc.record({ operator: fc.constantFrom('gte', 'gt', 'lt', 'lte', 'eq'), bound: instant, form: fc.constantFrom(...BOUND_FORMS) }).map(({ operator, bound, form }) => ({
-        filter: { chargePeriodStart: { [operator]: written(bound.at, form) } },
+        filter: { chargePeriodStart: { [operator]: written(bound, form) } },
         fields: [],
-        wholeDays: boundCovered(operator, bound.offset),
+        aligned: boundAligned(operator, bound),
       })),
       fc
         .record({ lower: instant, upper: instant, lowerOperator: fc.constantFrom('gte', 'gt'), upperOperator: fc.constantFrom('lt', 'lte'), form: fc.constantFrom(...BOUND_FORMS) })
         .map(({ lower, upper, lowerOperator, upperOperator, form }) => {
-          const [from, to] = lower.at <= upper.at ? [lower, upper] : [upper, lower];
+          const [from, to] = lower <= upper ? [lower, upper] : [upper, lower];
           // Equal bounds with a strict operator would be a reversed range, which the filter rejects.
-          const operators = from.at === to.at ? (['gte', 'lte'] as const) : ([lowerOperator, upperOperator] as const);
+          const operators = from === to ? (['gte', 'lte'] as const) : ([lowerOperator, upperOperator] as const);
           return {
-            filter: { chargePeriodStart: { [operators[0]]: written(from.at, form), [operators[1]]: written(to.at, form) } },
+            filter: { chargePeriodStart: { [operators[0]]: written(from, form), [operators[1]]: written(to, form) } },
             fields: [],
-            wholeDays: boundCovered(operators[0], from.offset) && boundCovered(operators[1], to.offset),
+            aligned: both(boundAligned(operators[0], from), boundAligned(operators[1], to)),
           };
         }),
-      fc.boolean().map((isNull) => ({ filter: { chargePeriodStart: { isNull } }, fields: [], wholeDays: true })),
+      fc.boolean().map((isNull) => ({ filter: { chargePeriodStart: { isNull } }, fields: [], aligned: ALIGNED })),
     );
 
     const billingPeriodStart = fc
@@ -152,7 +172,7 @@ describe('the costSummary planner', () => {
       fc.constantFrom(...OTHER_STRING_FIELDS).chain(stringFilter).map(over),
       fc.constantFrom({ key: 'team' }, { key: 'team', value: 'web' }, { key: 'team', exists: false }).map((tag) => over({ tag })),
       fc.constantFrom({ billedCost: { gt: 0 } }, { effectiveCost: { lte: 1 } }, { listCost: { isNull: true } }).map(over),
-      instant.map(({ at }) => over({ chargePeriodEnd: { gte: new Date(at) } })),
+      instant.map((at) => over({ chargePeriodEnd: { gte: new Date(at) } })),
     );
 
     const leaf: fc.Arbitrary<Generated> = fc.oneof(
@@ -171,7 +191,7 @@ describe('the costSummary planner', () => {
       const combined = (filter: CostRecordFilter, parts: Generated[]): Generated => ({
         filter,
         fields: parts.flatMap((part) => part.fields),
-        wholeDays: parts.every((part) => part.wholeDays),
+        aligned: parts.reduce((all, part) => both(all, part.aligned), ALIGNED),
       });
       return fc.oneof(
         { arbitrary: leaf, weight: 3 },
@@ -207,7 +227,8 @@ describe('the costSummary planner', () => {
       filter: fc.option(fc.oneof({ arbitrary: filterOf(3), weight: 3 }, chargeStart), { nil: undefined }),
       scope,
       groupBy,
-      granularity: fc.constantFrom(...GRANULARITIES),
+      // Months and totals most often: only they can come from the monthly rollups.
+      granularity: fc.oneof({ arbitrary: fc.constantFrom('MONTH', 'NONE'), weight: 3 }, { arbitrary: fc.constantFrom(...GRANULARITIES), weight: 2 }),
       metrics: fc.subarray([...METRICS], { minLength: 1 }),
       currency: fc.constantFrom(undefined, undefined, 'USD', 'EUR', 'JPY'),
       descending: fc.boolean(),
@@ -221,7 +242,7 @@ describe('the costSummary planner', () => {
         const named = new Set([...question.groupBy, ...(question.filter?.fields ?? []), ...Object.keys(question.scope ?? {})]);
         const holds = (rollup: RollupTable) => {
           const fields = rollupFields(rollup);
-          return question.granularity !== 'HOUR' && (question.filter?.wholeDays ?? true) && [...named].every((field) => fields.has(field));
+          return GRAIN_GRANULARITIES[rollup.grain].includes(question.granularity) && (question.filter?.aligned ?? ALIGNED)[rollup.grain] && [...named].every((field) => fields.has(field));
         };
         const covering = ROLLUP_TABLES.filter(holds);
         const input: CostSummaryInput = {
@@ -244,14 +265,16 @@ describe('the costSummary planner', () => {
         // The daily rollup holds every answer a smaller one holds.
         if (covering.length > 0) expect(covering).toContain(DAILY_ROLLUP);
         const withDates = JSON.stringify(question.filter?.filter ?? {}).includes('chargePeriodStart');
-        seen[planned.rollupTable ?? 'rows']++;
+        // Each rollup is counted when it was checked against the rows (as the answer or as one that holds it).
+        if (covering.length === 0) seen.rows++;
+        for (const rollup of covering) seen[rollup.table]++;
         if (withDates) seen[covering.length > 0 ? 'rollupWithDates' : 'rowsWithDates']++;
         if (fromRows.rows.length > 0) seen.nonEmpty++;
       }),
       fuzzParameters(400),
     );
-    // The property saw every rollup and the rows answer (each some twenty times or more in 400 questions), date ranges on
-    // both sides of the line, and questions with something to add up.
+    // The property checked every rollup and saw the rows answer (each some twenty times or more in 400 questions), date
+    // ranges on both sides of the line, and questions with something to add up.
     for (const [what, count] of Object.entries(seen)) expect(count, what).toBeGreaterThan(5);
   });
 

@@ -13,11 +13,11 @@ import type { SqliteDatabase } from '../src/db/sqlite.ts';
  * Every property runs with this seed: FUZZ_SEED reproduces a run (fast-check prints the seed and path of a failure);
  * without it each run explores new cases. FUZZ_RUNS multiplies the number of cases, for a longer hunt than CI's.
  */
-const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 0x7fffffff);
+export const FUZZ_SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 0x7fffffff);
 const scale = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) : 1;
 
 export function fuzzParameters<T>(numRuns: number): fc.Parameters<T> {
-  return { seed, numRuns: Math.max(1, Math.round(numRuns * scale)) };
+  return { seed: FUZZ_SEED, numRuns: Math.max(1, Math.round(numRuns * scale)) };
 }
 
 /** What an attacker types into a filter or a parameter to reach the SQL behind it. */

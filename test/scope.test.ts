@@ -9,6 +9,7 @@ import { getIntrospectionQuery, type IntrospectionQuery } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { ROLLUP_TABLES } from '../src/analytics/rollup-columns.ts';
 import { costSummary, type CostSummaryInput } from '../src/analytics/summary.ts';
 import { createApiKey } from '../src/auth/keys.ts';
 import { databaseForScope } from '../src/auth/scope.ts';
@@ -113,10 +114,12 @@ describe('keys scoped to accounts and families', () => {
       // Every rollup gives the scope's totals, the service rollup too, which has no account columns to filter by.
       const question: CostSummaryInput = { groupBy: ['serviceName'], granularity: 'MONTH', metrics: ['rowCount', 'billedCost'], limit: 10_000 };
       const expected = costSummary(database.db, { ...question, filter: { or: [{ billingAccountId: { eq: inScope } }, { subAccountId: { eq: inScope } }] }, answerFrom: 'ROWS' });
-      const scoped = costSummary(databaseForScope(database.db, { accountIds: [inScope], familyIds: [] }), question);
       expect(expected.rows.length).toBeGreaterThan(3);
-      expect(scoped.rollupTable).toBe('cost_daily_service_rollups');
-      expect(scoped.rows).toEqual(expected.rows);
+      const scopedDb = databaseForScope(database.db, { accountIds: [inScope], familyIds: [] });
+      expect(costSummary(scopedDb, question).rollupTable).toBe('cost_monthly_service_rollups');
+      const withServices = ROLLUP_TABLES.filter((rollup) => rollup.dimensions.some((column) => column.field === 'serviceName'));
+      expect(withServices.length).toBeGreaterThan(2);
+      for (const rollup of withServices) expect(costSummary(scopedDb, { ...question, answerFrom: rollup }).rows, rollup.table).toEqual(expected.rows);
       const byService = await dataAs(scopedKey, '{ costSummary(groupBy: ["serviceName"], granularity: MONTH, metrics: [ROW_COUNT, BILLED_COST], limit: 10000) { rows { keys { value } billingCurrency billedCost rowCount } } }');
       expect(byService.costSummary.rows).toEqual(expected.rows.map((row) => ({ keys: [{ value: row.keys[0].value }], billingCurrency: row.billingCurrency, billedCost: row.sums.billedCost, rowCount: row.rowCount })));
       const fromRows = await dataAs(scopedKey, '{ costSummary(groupBy: ["resourceId"], metrics: [ROW_COUNT]) { answeredFrom rows { rowCount } } }');

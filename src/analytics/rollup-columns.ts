@@ -34,38 +34,6 @@ export const ROLLUP_DIMENSIONS: readonly FocusColumn[] = [
 
 export const ROLLUP_MEASURES: readonly FocusColumn[] = SUM_METRICS.map(column);
 
-/** A rollup table: its name, its Prisma model and the dimensions it groups by (a subset of ROLLUP_DIMENSIONS). */
-export interface RollupTable {
-  readonly table: string;
-  readonly model: string;
-  readonly dimensions: readonly FocusColumn[];
-}
-
-export const DAILY_ROLLUP: RollupTable = { table: 'cost_daily_rollups', model: 'CostDailyRollup', dimensions: ROLLUP_DIMENSIONS };
-
-/**
- * Rollups over a few dimensions each, derived from the daily rollup: one over every dimension has a row for nearly
- * every combination a day sees, so it grows almost with the rows, while these stay small. Each keeps the billing
- * currency (a key of every summary) and the billing period (its end follows from its start, so it costs no rows, and
- * lets a rollup answer "billing periods overlapping a range"); the account rollup serves families, accounts and scoped
- * keys (the family rule reads its account columns), the service rollup serves service and category breakdowns.
- */
-export const LATTICE_ROLLUPS: readonly RollupTable[] = [
-  {
-    table: 'cost_daily_account_rollups',
-    model: 'CostDailyAccountRollup',
-    dimensions: ['billingCurrency', 'billingAccountId', 'billingPeriodStart', 'billingPeriodEnd', 'subAccountId', 'chargeCategory'].map(column),
-  },
-  {
-    table: 'cost_daily_service_rollups',
-    model: 'CostDailyServiceRollup',
-    dimensions: ['billingCurrency', 'billingPeriodStart', 'billingPeriodEnd', 'serviceProviderName', 'serviceCategory', 'serviceSubcategory', 'serviceName', 'chargeCategory'].map(column),
-  },
-];
-
-/** Every rollup, in the order the planner tries them: the smaller ones first. */
-export const ROLLUP_TABLES: readonly RollupTable[] = [...LATTICE_ROLLUPS, DAILY_ROLLUP];
-
 /**
  * Per measure: the sum of its values that fit the exact integer scale, in two parts (see exact-sum.ts), the exact
  * decimal sum of the values that do not (null when none), and how many values were not null.
@@ -76,3 +44,44 @@ export const rollupMeasureColumns = (measure: FocusColumn) => ({
   rest: `${measure.dbColumn}_rest`,
   count: `${measure.dbColumn}_count`,
 });
+
+/** The time bucket of a rollup's rows: the UTC day or the UTC month ChargePeriodStart falls in. */
+export type RollupGrain = 'DAY' | 'MONTH';
+
+/** A rollup table: its name, its Prisma model, its time grain and the dimensions it groups by (some of ROLLUP_DIMENSIONS). */
+export interface RollupTable {
+  readonly table: string;
+  readonly model: string;
+  readonly grain: RollupGrain;
+  readonly dimensions: readonly FocusColumn[];
+}
+
+/** The column holding the start of a rollup row's time bucket (epoch ms). */
+export const rollupTimeColumn = (rollup: RollupTable): string => (rollup.grain === 'DAY' ? 'charge_day' : 'charge_month');
+
+export const DAILY_ROLLUP: RollupTable = { table: 'cost_daily_rollups', model: 'CostDailyRollup', grain: 'DAY', dimensions: ROLLUP_DIMENSIONS };
+
+/**
+ * Each keeps the billing currency (a key of every summary) and the billing period (its end follows from its start,
+ * so it costs no rows, and lets a rollup answer "billing periods overlapping a range"). The account dimensions serve
+ * families, accounts and scoped keys (the family rule reads the account columns); the service dimensions serve service
+ * and category breakdowns.
+ */
+const ACCOUNT_DIMENSIONS = ['billingCurrency', 'billingAccountId', 'billingPeriodStart', 'billingPeriodEnd', 'subAccountId', 'chargeCategory'].map(column);
+const SERVICE_DIMENSIONS = ['billingCurrency', 'billingPeriodStart', 'billingPeriodEnd', 'serviceProviderName', 'serviceCategory', 'serviceSubcategory', 'serviceName', 'chargeCategory'].map(column);
+
+/**
+ * Rollups over fewer dimensions or a coarser grain, derived from the daily rollup: one over every dimension has a row
+ * for nearly every combination a day sees, so it grows almost with the rows, while these stay small. Monthly ones
+ * answer the months and totals dashboards ask for most, over date ranges of whole months.
+ */
+export const LATTICE_ROLLUPS: readonly RollupTable[] = [
+  { table: 'cost_monthly_account_rollups', model: 'CostMonthlyAccountRollup', grain: 'MONTH', dimensions: ACCOUNT_DIMENSIONS },
+  { table: 'cost_monthly_service_rollups', model: 'CostMonthlyServiceRollup', grain: 'MONTH', dimensions: SERVICE_DIMENSIONS },
+  { table: 'cost_monthly_rollups', model: 'CostMonthlyRollup', grain: 'MONTH', dimensions: ROLLUP_DIMENSIONS },
+  { table: 'cost_daily_account_rollups', model: 'CostDailyAccountRollup', grain: 'DAY', dimensions: ACCOUNT_DIMENSIONS },
+  { table: 'cost_daily_service_rollups', model: 'CostDailyServiceRollup', grain: 'DAY', dimensions: SERVICE_DIMENSIONS },
+];
+
+/** Every rollup, in the order the planner tries them: the smaller ones first. */
+export const ROLLUP_TABLES: readonly RollupTable[] = [...LATTICE_ROLLUPS, DAILY_ROLLUP];

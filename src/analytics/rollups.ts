@@ -9,12 +9,14 @@ import { ExactDecimal, type SqliteDatabase } from '../db/sqlite.ts';
 import { detachedString } from '../util/strings.ts';
 import type { SqlFragment } from '../query/sql.ts';
 import { decimalOfParts, exactSumPartsSql, type ExactAggregateRow } from './exact-sum.ts';
-import { DAILY_ROLLUP, LATTICE_ROLLUPS, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, rollupMeasureColumns, type RollupTable } from './rollup-columns.ts';
+import { DAILY_ROLLUP, LATTICE_ROLLUPS, ROLLUP_DIMENSIONS, ROLLUP_MEASURES, rollupMeasureColumns, rollupTimeColumn, type RollupTable } from './rollup-columns.ts';
 
 const ROLLUP_TABLE = DAILY_ROLLUP.table;
 const DAY_MS = 86_400_000;
 /** The UTC day of an epoch-ms time, also before 1970 (SQLite's % keeps the sign of the dividend). */
 const dayOf = (column: string) => `${column} - ((${column} % ${DAY_MS}) + ${DAY_MS}) % ${DAY_MS}`;
+/** The first day of the UTC month of an epoch-ms day start (a whole number of seconds). */
+const monthOf = (column: string) => `CAST(strftime('%s', ${column} / 1000, 'unixepoch', 'start of month') AS INTEGER) * 1000`;
 
 /** Adds the rollup rows of one batch's cost rows, computed in SQL from the rows. */
 export function addBatchRollups(db: SqliteDatabase, batchId: number): void {
@@ -150,7 +152,7 @@ export function latticeSelectSql(rollup: RollupTable, source: string): { columns
   const measures = ROLLUP_MEASURES.map(rollupMeasureColumns);
   const values: [string, string][] = [
     ['batch_id', 'batch_id'],
-    ['charge_day', 'charge_day'],
+    [rollupTimeColumn(rollup), rollup.grain === 'DAY' ? 'charge_day' : monthOf('charge_day')],
     ...dimensions.map((name): [string, string] => [name, name]),
     ['row_count', 'SUM(row_count)'],
     ...measures.flatMap((c): [string, string][] => [
@@ -203,11 +205,11 @@ export interface RollupAggregateQuery {
 
 /**
  * A rollup read as the cost rows it stands for: its dimension columns under their cost_records names, and
- * ChargePeriodStart as its UTC day. A condition or group key compiled for cost rows then reads the same against it;
+ * ChargePeriodStart as the start of its day or month. A condition or group key compiled for cost rows then reads the same against it;
  * it selects or groups exactly the same rows when the planner (planner.ts) says so. The table name stays unqualified,
  * so that a scoped connection's TEMP view of the same name is read (src/auth/scope.ts).
  */
-export const rollupAsCostRows = (rollup: RollupTable) => `(SELECT *, charge_day AS charge_period_start FROM ${rollup.table})`;
+export const rollupAsCostRows = (rollup: RollupTable) => `(SELECT *, ${rollupTimeColumn(rollup)} AS charge_period_start FROM ${rollup.table})`;
 
 /**
  * Grouped exact totals from a rollup, in the shape exactAggregate gives for the cost rows themselves. The caller

@@ -6,6 +6,7 @@ import { ApiKeyInputError, ApiKeyNotFoundError, countApiKeys, createApiKey, disp
 import { closeScopedDatabases, KeyScopeError, type KeyScope } from '../auth/scope.ts';
 import { loadConfig } from '../config.ts';
 import { openMigratedDatabase } from '../db/bootstrap.ts';
+import { PRISMA_SERVER_BUSY_TIMEOUT_MS, setWriteWait } from '../db/busy.ts';
 import { createPrismaClient, type PrismaClient } from '../db/client.ts';
 import { sqliteFilePath } from '../db/url.ts';
 import type { DatasetId } from '../focus/columns.ts';
@@ -161,7 +162,9 @@ export async function serveCommand(): Promise<void> {
   const config = loadConfig();
   const { db, appliedMigrations } = await openMigratedDatabase(config.databaseUrl);
   if (appliedMigrations.length > 0) say(`database ${config.databaseUrl}: applied ${appliedMigrations.join(', ')}`);
-  const prisma = createPrismaClient(config.databaseUrl);
+  // Its writes must not hold the event loop while an ingest from another process holds the lock (src/db/busy.ts).
+  setWriteWait(config.writeWaitMs);
+  const prisma = createPrismaClient(config.databaseUrl, { busyTimeoutMs: PRISMA_SERVER_BUSY_TIMEOUT_MS });
   const isEmpty = (db.prepare('SELECT COUNT(*) AS n FROM ingest_batches').get() as { n: number }).n === 0;
   if (config.embeddedDefault && isEmpty) {
     say(`empty database: loading ${count(DEMO_ROWS_ON_FIRST_START)} rows of demo data (set DATABASE_URL to start without it)`);

@@ -5,8 +5,8 @@ import { applyMigrations, pendingMigrationNames } from './migrate.ts';
 import { openSqlite, type SqliteDatabase } from './sqlite.ts';
 import { sqliteFilePath } from './url.ts';
 
-/** Migrations after which the rollups are computed anew: the daily rollup, and the lattice with BillingPeriodEnd. */
-const ROLLUP_MIGRATIONS = ['_cost_daily_rollups', '_rollup_lattice'];
+/** Migrations after which the rollups are computed anew: the daily rollup, the lattice with BillingPeriodEnd, the monthly rollups. */
+const ROLLUP_MIGRATIONS = ['_cost_daily_rollups', '_rollup_lattice', '_monthly_rollups'];
 
 /**
  * Opens the database, first bringing it up to the current schema (creating it when new). The schema engine starts

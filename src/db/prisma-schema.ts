@@ -3,7 +3,7 @@
  * written once (in src/focus/columns.ts); the gateway's own models are written here. `npm run db:schema` writes the
  * file and a test fails when the committed file differs from this rendering.
  */
-import { DAILY_ROLLUP, LATTICE_ROLLUPS, ROLLUP_MEASURES, ROLLUP_TABLES, rollupMeasureColumns, type RollupTable } from '../analytics/rollup-columns.ts';
+import { DAILY_ROLLUP, LATTICE_ROLLUPS, ROLLUP_MEASURES, ROLLUP_TABLES, rollupMeasureColumns, rollupTimeColumn, type RollupTable } from '../analytics/rollup-columns.ts';
 import { COST_AND_USAGE_COLUMNS, CONTRACT_COMMITMENT_COLUMNS, type FocusColumn } from '../focus/columns.ts';
 
 const PRISMA_TYPE = { string: 'String', decimal: 'Decimal', datetime: 'DateTime', json: 'Json' } as const;
@@ -34,8 +34,14 @@ function rollupFields(rollup: RollupTable): string {
 
 /** The field on IngestBatch that lists a rollup's rows: `rollups` for the daily rollup, as before the lattice. */
 function relationField(rollup: RollupTable): string {
-  const name = rollup.model.replace(/^CostDaily/, '');
+  const name = rollup.model.replace(/^Cost/, '');
   return rollup === DAILY_ROLLUP ? 'rollups' : `${name[0].toLowerCase()}${name.slice(1)}s`;
+}
+
+function rollupTimeField(rollup: RollupTable): string {
+  return rollup.grain === 'DAY'
+    ? `  /// The UTC day ChargePeriodStart falls in.\n  chargeDay DateTime    @map("${rollupTimeColumn(rollup)}")`
+    : `  /// The UTC month ChargePeriodStart falls in (its first day).\n  chargeMonth DateTime  @map("${rollupTimeColumn(rollup)}")`;
 }
 
 function rollupModel(rollup: RollupTable, comment: string, indexes: string[]): string {
@@ -44,8 +50,7 @@ model ${rollup.model} {
   id        Int         @id @default(autoincrement())
   batchId   Int         @map("batch_id")
   batch     IngestBatch @relation(fields: [batchId], references: [id], onDelete: Cascade)
-  /// The UTC day ChargePeriodStart falls in.
-  chargeDay DateTime    @map("charge_day")
+${rollupTimeField(rollup)}
   rowCount  Int         @map("row_count")
 ${rollupFields(rollup)}
 
@@ -200,7 +205,7 @@ model IngestBatch {
   costRecords        CostRecord[]
   commitments        Commitment[]
   findings           ConformanceFinding[]
-${ROLLUP_TABLES.map((rollup) => `  ${relationField(rollup).padEnd(19)}${rollup.model}[]`).join('\n')}
+${ROLLUP_TABLES.map((rollup) => `  ${relationField(rollup).padEnd(Math.max(19, relationField(rollup).length + 1))}${rollup.model}[]`).join('\n')}
 
   @@index([checksum])
   @@map("ingest_batches")
@@ -250,7 +255,7 @@ ${rollupModel(
   ['@@index([billingAccountId, billingPeriodStart])'],
 )}
 ${LATTICE_ROLLUPS.map((rollup) =>
-  rollupModel(rollup, `/// Daily totals over fewer dimensions (${rollup.dimensions.map((c) => c.name).join(', ')}), derived from the daily rollup.`, []),
+  rollupModel(rollup, `/// ${rollup.grain === 'DAY' ? 'Daily' : 'Monthly'} totals over ${rollup.dimensions.map((c) => c.name).join(', ')}, derived from the daily rollup.`, []),
 ).join('\n')}
 /// An export of cost rows to a file, written in the background by the server that owns the export directory.
 model ExportJob {

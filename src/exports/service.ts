@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { BUSY, tryWrite, writeWhenFree } from '../db/busy.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
 import type { FilterOptions } from '../query/cost-record-filter.ts';
 import type { Page, PageArgs } from '../query/keyset.ts';
@@ -55,6 +56,14 @@ export interface ExportServiceOptions {
 
 export const DEFAULT_MAX_ACTIVE_EXPORTS_PER_KEY = 4;
 
+/** When another process holds the write lock, how soon scheduling tries to start a pending job again. */
+const SCHEDULE_RETRY_MS = 250;
+/**
+ * How long a finished job waits to record its outcome while another process (an ingest of a large file) holds the
+ * write lock; the wait is asynchronous and the file is already whole.
+ */
+const TERMINAL_WRITE_WAIT_MS = 30 * 60_000;
+
 export type ExportJobListener = (job: Readonly<ExportJob>) => void;
 
 interface Subscriber {
@@ -83,6 +92,7 @@ export class ExportService {
   readonly #running = new Map<string, RunningJob>();
   readonly #subscribers = new Map<string, Set<Subscriber>>();
   readonly #sweepTimer: NodeJS.Timeout;
+  #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: ExportServiceOptions) {
@@ -112,7 +122,7 @@ export class ExportService {
       throw new ExportLimitError(this.#maxActivePerKey);
     }
     const id = randomUUID();
-    insertJob(this.#db, { id, ownerKeyId, ...checked, createdAt: new Date() });
+    await writeWhenFree(this.#db, () => insertJob(this.#db, { id, ownerKeyId, ...checked, createdAt: new Date() }));
     setImmediate(() => this.#schedule());
     return getJob(this.#db, id)!;
   }
@@ -138,7 +148,7 @@ export class ExportService {
     const job = getJob(this.#db, id);
     if (!job) throw new ExportJobNotFoundError(id);
     if (job.status === 'CANCELLED') return job;
-    if (!updateJob(this.#db, id, ['PENDING', 'PROCESSING'], { status: 'CANCELLED', completedAt: new Date() })) {
+    if (!(await writeWhenFree(this.#db, () => updateJob(this.#db, id, ['PENDING', 'PROCESSING'], { status: 'CANCELLED', completedAt: new Date() })))) {
       throw new ExportJobStateError(`export job ${id} is ${job.status}; only pending and processing jobs can be cancelled`);
     }
     const running = this.#running.get(id);
@@ -235,7 +245,8 @@ export class ExportService {
         process.emitWarning(`export ${job.id}: could not remove its expired file (${(error as Error).message}); the next sweep tries again`);
         continue;
       }
-      if (updateJob(this.#db, job.id, ['COMPLETE'], { status: 'EXPIRED', expiredAt: now })) {
+      // While another process writes, the job waits for the next sweep.
+      if (tryWrite(this.#db, () => updateJob(this.#db, job.id, ['COMPLETE'], { status: 'EXPIRED', expiredAt: now })) === true) {
         expired.push(job.id);
         this.#publish(job.id);
       }
@@ -251,11 +262,13 @@ export class ExportService {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweepTimer);
+    clearTimeout(this.#retryTimer);
     await Promise.all(
       [...this.#running].map(async ([id, running]) => {
         clearTimeout(running.progressTimer);
         await running.run.stop();
-        updateJob(this.#db, id, ['PROCESSING'], RESTARTED);
+        // When another process holds the lock, the job stays PROCESSING, which the next start recovers the same way.
+        tryWrite(this.#db, () => updateJob(this.#db, id, ['PROCESSING'], RESTARTED));
       }),
     );
     for (const subscribers of this.#subscribers.values()) for (const subscriber of subscribers) subscriber.end();
@@ -279,22 +292,28 @@ export class ExportService {
   #schedule(): void {
     while (!this.#closed && this.#running.size < this.#concurrency) {
       const job = oldestPendingJob(this.#db);
-      if (!job) return;
-      this.#launch(job);
+      if (!job || !this.#launch(job)) return;
     }
   }
 
-  #launch(job: ExportJob): void {
+  /** Starts the job; false when another process holds the write lock, in which case scheduling is tried again soon. */
+  #launch(job: ExportJob): boolean {
     const id = job.id;
     const target = exportFilePath(this.exportDir, job);
-    if (!updateJob(this.#db, id, ['PENDING'], { status: 'PROCESSING', startedAt: new Date(), filePath: target })) return;
+    const started = tryWrite(this.#db, () => updateJob(this.#db, id, ['PENDING'], { status: 'PROCESSING', startedAt: new Date(), filePath: target }));
+    if (started === BUSY) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = setTimeout(() => this.#schedule(), SCHEDULE_RETRY_MS);
+      return false;
+    }
+    if (!started) return true;
     this.#publish(id);
     let where: SqlFragment;
     try {
       where = exportSelection(job, this.#filterOptions);
     } catch (error) {
-      this.#fail(id, `its filter no longer applies: ${(error as Error).message}`);
-      return;
+      void this.#fail(id, `its filter no longer applies: ${(error as Error).message}`);
+      return true;
     }
     const running: RunningJob = {
       recordCount: null,
@@ -326,35 +345,48 @@ export class ExportService {
     this.#running.set(id, running);
     running.run.done
       .then(
-        (result) => {
+        async (result) => {
+          clearTimeout(running.progressTimer);
           const completedAt = new Date();
-          const completed = updateJob(this.#db, id, ['PROCESSING'], {
-            status: 'COMPLETE',
-            completedAt,
-            recordCount: result.recordCount,
-            rowsWritten: result.rowsWritten,
-            progress: 1,
-            byteSize: result.byteSize,
-            sha256: result.sha256,
-            expiresAt: new Date(completedAt.getTime() + this.#retentionMs),
-          });
+          const completed = await writeWhenFree(
+            this.#db,
+            () =>
+              updateJob(this.#db, id, ['PROCESSING'], {
+                status: 'COMPLETE',
+                completedAt,
+                recordCount: result.recordCount,
+                rowsWritten: result.rowsWritten,
+                progress: 1,
+                byteSize: result.byteSize,
+                sha256: result.sha256,
+                expiresAt: new Date(completedAt.getTime() + this.#retentionMs),
+              }),
+            TERMINAL_WRITE_WAIT_MS,
+          );
           // Cancelled after the file was put in place: the file goes, as a cancel promises.
           if (!completed) rmSync(target, { force: true });
           this.#publish(id);
         },
-        (error: Error) => {
-          if (!(error instanceof ExportStoppedError)) this.#fail(id, error.message);
+        async (error: Error) => {
+          if (!(error instanceof ExportStoppedError)) await this.#fail(id, error.message);
         },
       )
+      .catch((error: Error) => {
+        // The outcome could not be recorded (the lock stayed taken past TERMINAL_WRITE_WAIT_MS): the job stays
+        // PROCESSING, and the next start of the service runs it again. Its file, if any, is not reported.
+        if (!this.#closed) process.emitWarning(`export ${id}: its outcome could not be recorded (${error.message}); it runs again at the next start`);
+      })
       .finally(() => {
         clearTimeout(running.progressTimer);
         this.#running.delete(id);
         this.#schedule();
       });
+    return true;
   }
 
-  #fail(id: string, message: string): void {
-    if (updateJob(this.#db, id, ['PENDING', 'PROCESSING'], { status: 'FAILED', error: message, completedAt: new Date() })) this.#publish(id);
+  async #fail(id: string, message: string): Promise<void> {
+    const failed = await writeWhenFree(this.#db, () => updateJob(this.#db, id, ['PENDING', 'PROCESSING'], { status: 'FAILED', error: message, completedAt: new Date() }), TERMINAL_WRITE_WAIT_MS);
+    if (failed) this.#publish(id);
   }
 
   /** Saves and announces progress now, or at the end of the current interval if one was announced recently. */
@@ -374,7 +406,8 @@ export class ExportService {
     running.saved = { recordCount, rowsWritten, at: Date.now() };
     // Progress reaches 1 only with COMPLETE: renaming, syncing and bundling still follow the last row.
     const progress = recordCount ? Math.min(rowsWritten / recordCount, 0.99) : 0;
-    if (updateJob(this.#db, id, ['PROCESSING'], { recordCount, rowsWritten, progress })) this.#publish(id);
+    // Skipped while another process holds the write lock: the next progress (or the end) is saved instead.
+    if (tryWrite(this.#db, () => updateJob(this.#db, id, ['PROCESSING'], { recordCount, rowsWritten, progress })) === true) this.#publish(id);
   }
 
   /** Sends the job's stored state to its subscribers; after a terminal state, ends and releases them. */

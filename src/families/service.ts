@@ -3,6 +3,7 @@
  * loader and (later) REST all change families through here, so the rules live in one place: names are unique and
  * not blank, and an account belongs to at most one family.
  */
+import { retryWhileBusy } from '../db/busy.ts';
 import type { PrismaClient } from '../db/client.ts';
 import { inList, modelRows } from '../db/model-rows.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
@@ -67,6 +68,11 @@ export interface FamilyChanges {
 
 type Transaction = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
+/** One transaction, tried again while another process (an ingest) holds the write lock (see src/db/busy.ts). */
+function inTransaction<T>(prisma: PrismaClient, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return retryWhileBusy(() => prisma.$transaction(work));
+}
+
 const MEMBERS = { members: { orderBy: { accountId: 'asc' } } } as const;
 
 function validName(name: string): string {
@@ -122,7 +128,7 @@ export async function createFamily(prisma: PrismaClient, family: NewFamily): Pro
   const name = validName(family.name);
   const description = validDescription(family.description);
   const accountIds = validAccountIds(family.accountIds ?? []);
-  return prisma.$transaction(async (tx) => {
+  return inTransaction(prisma, async (tx) => {
     await assertNameFree(tx, name);
     await assertAccountsFree(tx, accountIds);
     return tx.family.create({ data: { name, description, members: { create: accountIds.map((accountId) => ({ accountId })) } }, include: MEMBERS });
@@ -137,7 +143,7 @@ export async function updateFamily(prisma: PrismaClient, familyId: string, chang
   const name = changes.name === undefined ? undefined : validName(changes.name);
   const description = changes.description === undefined ? undefined : validDescription(changes.description);
   const accountIds = changes.accountIds === undefined ? undefined : validAccountIds(changes.accountIds);
-  return prisma.$transaction(async (tx) => {
+  return inTransaction(prisma, async (tx) => {
     await existingFamily(tx, familyId);
     if (name !== undefined) await assertNameFree(tx, name, familyId);
     if (accountIds !== undefined) {
@@ -154,7 +160,7 @@ export async function updateFamily(prisma: PrismaClient, familyId: string, chang
 
 /** Deletes a family; its accounts become free to join another. Returns the family as it was. */
 export async function deleteFamily(prisma: PrismaClient, familyId: string): Promise<FamilyWithMembers> {
-  return prisma.$transaction(async (tx) => {
+  return inTransaction(prisma, async (tx) => {
     const family = await tx.family.findUnique({ where: { id: familyId }, include: MEMBERS });
     if (!family) throw new FamilyNotFoundError(familyId);
     await tx.family.delete({ where: { id: familyId } });
@@ -169,7 +175,7 @@ export async function deleteFamily(prisma: PrismaClient, familyId: string): Prom
 export async function addAccountsToFamily(prisma: PrismaClient, familyId: string, accountIds: readonly string[]): Promise<FamilyWithMembers> {
   const ids = validAccountIds(accountIds);
   if (ids.length === 0) throw new FamilyInputError('give at least one account id to add');
-  return prisma.$transaction(async (tx) => {
+  return inTransaction(prisma, async (tx) => {
     await existingFamily(tx, familyId);
     await assertAccountsFree(tx, ids, familyId);
     const present = new Set((await tx.familyMember.findMany({ where: { familyId, accountId: { in: ids } }, select: { accountId: true } })).map((m) => m.accountId));
@@ -184,7 +190,7 @@ export async function addAccountsToFamily(prisma: PrismaClient, familyId: string
 export async function removeAccountsFromFamily(prisma: PrismaClient, familyId: string, accountIds: readonly string[]): Promise<FamilyWithMembers> {
   const ids = validAccountIds(accountIds);
   if (ids.length === 0) throw new FamilyInputError('give at least one account id to remove');
-  return prisma.$transaction(async (tx) => {
+  return inTransaction(prisma, async (tx) => {
     const family = await existingFamily(tx, familyId);
     const held = new Set((await tx.familyMember.findMany({ where: { familyId, accountId: { in: ids } }, select: { accountId: true } })).map((m) => m.accountId));
     const missing = ids.find((id) => !held.has(id));

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { AUTHENTICATE_CHALLENGE, authenticate, presentedKey, UnauthenticatedError } from '../auth/credentials.ts';
 import type { Viewer } from '../auth/keys.ts';
 import { databaseForScope } from '../auth/scope.ts';
+import { DatabaseBusyError } from '../db/busy.ts';
 import { ExportLimitError } from '../exports/errors.ts';
 import { FamilyError } from '../families/service.ts';
 import type { GatewayServices } from '../graphql/context.ts';
@@ -120,6 +121,7 @@ function asApiError(error: unknown): ApiError | null {
   if (error instanceof QueryInputError) return new ApiError(400, 'BAD_USER_INPUT', error.message);
   if (error instanceof FamilyError || error instanceof SetupError) return new ApiError(DOMAIN_STATUS[error.code] ?? 400, error.code, error.message);
   if (error instanceof ExportLimitError) return new ApiError(429, error.code, error.message, null, { 'retry-after': String(EXPORT_LIMIT_RETRY_SECONDS) });
+  if (error instanceof DatabaseBusyError) return new ApiError(503, error.code, error.message, null, { 'retry-after': String(error.retryAfterSeconds) });
   return null;
 }
 

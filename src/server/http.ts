@@ -10,10 +10,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
-import { createYoga } from 'graphql-yoga';
+import { createYoga, maskError } from 'graphql-yoga';
 import { AUTHENTICATE_CHALLENGE, authenticate, presentedKey, UnauthenticatedError } from '../auth/credentials.ts';
 import type { Viewer } from '../auth/keys.ts';
 import { loadConfig, type GraphQLLimits } from '../config.ts';
+import { DatabaseBusyError } from '../db/busy.ts';
 import { createContext, type GatewayServices } from '../graphql/context.ts';
 import { schema } from '../graphql/schema.ts';
 import { FOCUS_API } from '../rest/focus-api.ts';
@@ -51,6 +52,19 @@ function takeRateLimit(services: GatewayServices, viewer: Viewer): void {
   });
 }
 
+/**
+ * A write that waited out another process's write lock (src/db/busy.ts) is the client's to retry: DATABASE_BUSY, 503
+ * with Retry-After, rather than a masked internal error. Everything else is masked as yoga does.
+ */
+const maskBusyDatabase: typeof maskError = (error, message, isDev) => {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (!(original instanceof DatabaseBusyError)) return maskError(error, message, isDev);
+  const retryAfter = String(original.retryAfterSeconds);
+  return new GraphQLError(original.message, {
+    extensions: { code: original.code, retryAfterSeconds: original.retryAfterSeconds, http: { status: 503, headers: { 'retry-after': retryAfter } } },
+  });
+};
+
 /** Set when an operation arrives over graphql-ws (websocket.ts) rather than as an HTTP request. */
 interface GatewayServerContext {
   websocket?: WebSocketCaller;
@@ -69,6 +83,7 @@ export function createGraphQLHandler(services: GatewayServices, limits: GraphQLL
       return createContext(services, viewer, websocket?.origin ?? new URL(request.url).origin);
     },
     plugins: [useCsrfPrevention(), useGraphQLLimits(limits)],
+    maskedErrors: { maskError: maskBusyDatabase },
     graphiql: { title: 'FOCUS Gateway' },
     logging: false,
   });

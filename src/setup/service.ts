@@ -4,6 +4,7 @@
  * cannot be read from here); Cost Intelligence builds on it. Validation runs real checks and reports them as steps,
  * and moves the account to VALIDATED when none failed, FAILED otherwise. REST (and later other surfaces) call these.
  */
+import { retryWhileBusy } from '../db/busy.ts';
 import type { PrismaClient } from '../db/client.ts';
 import { modelRows } from '../db/model-rows.ts';
 import type { SqliteDatabase } from '../db/sqlite.ts';
@@ -76,7 +77,7 @@ export async function setupBillingEngine(
   if (dataSource === '') throw new SetupError('BAD_USER_INPUT', 'bucketName (the data source) cannot be empty');
   if (dataSource.length > DATA_SOURCE_MAX_LENGTH) throw new SetupError('BAD_USER_INPUT', `bucketName (the data source) is at most ${DATA_SOURCE_MAX_LENGTH} characters`);
   const registration = { setupStatus: 'CONFIGURED', dataSource, cloudProvider: setup.cloudProvider, setupUpdatedAt: new Date() };
-  return prisma.billingAccount.upsert({ where: { id }, create: { id, ...registration }, update: registration });
+  return retryWhileBusy(() => prisma.billingAccount.upsert({ where: { id }, create: { id, ...registration }, update: registration }));
 }
 
 /** Turns on Cost Intelligence for an account whose Billing Engine setup exists, as Spot requires. */
@@ -89,7 +90,7 @@ export async function setupCostIntelligence(prisma: PrismaClient, setup: { billi
   if (account.cloudProvider !== null && account.cloudProvider !== setup.cloudProvider) {
     throw new SetupError('BAD_USER_INPUT', `billing account ${id} is set up for ${account.cloudProvider}, not ${setup.cloudProvider}`);
   }
-  return prisma.billingAccount.update({ where: { id }, data: { costIntelligenceStatus: 'CONFIGURED', costIntelligenceUpdatedAt: new Date() } });
+  return retryWhileBusy(() => prisma.billingAccount.update({ where: { id }, data: { costIntelligenceStatus: 'CONFIGURED', costIntelligenceUpdatedAt: new Date() } }));
 }
 
 /** Runs checks in order; once one fails, the ones after it are skipped, as they rest on it. */
@@ -200,7 +201,7 @@ export async function validateBillingEngine(prisma: PrismaClient, request: { bil
 
   const updated = account === null || account.setupStatus === 'NOT_CONFIGURED'
     ? account
-    : await prisma.billingAccount.update({ where: { id }, data: { setupStatus: runner.failed ? 'FAILED' : 'VALIDATED', setupUpdatedAt: new Date() } });
+    : await retryWhileBusy(() => prisma.billingAccount.update({ where: { id }, data: { setupStatus: runner.failed ? 'FAILED' : 'VALIDATED', setupUpdatedAt: new Date() } }));
   return { account: updated, steps: runner.steps };
 }
 
@@ -251,6 +252,6 @@ export async function validateCostIntelligence(prisma: PrismaClient, request: { 
 
   const updated = account === null || account.costIntelligenceStatus === 'NOT_CONFIGURED'
     ? account
-    : await prisma.billingAccount.update({ where: { id }, data: { costIntelligenceStatus: runner.failed ? 'FAILED' : 'VALIDATED', costIntelligenceUpdatedAt: new Date() } });
+    : await retryWhileBusy(() => prisma.billingAccount.update({ where: { id }, data: { costIntelligenceStatus: runner.failed ? 'FAILED' : 'VALIDATED', costIntelligenceUpdatedAt: new Date() } }));
   return { account: updated, steps: runner.steps };
 }
